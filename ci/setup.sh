@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs every Debian package evhil needs to build, test and run its scenario suite.
+# Idempotent: when everything is present it installs nothing. Uses sudo when not root.
+set -euo pipefail
+
+packages=(
+    build-essential cmake ninja-build pkg-config ccache git
+    libboost-dev libboost-system-dev
+    libmodbus-dev
+    libyaml-cpp-dev
+    nlohmann-json3-dev
+    libcli11-dev
+    libspdlog-dev libfmt-dev
+    libgtest-dev libgmock-dev
+    libbenchmark-dev
+)
+
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+sudo_prefix=()
+if [ "$(id -u)" -ne 0 ]; then
+    sudo_prefix=(sudo)
+fi
+
+echo "ci/setup.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_prefix[@]}" apt-get update -qq
+"${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

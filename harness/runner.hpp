@@ -1,0 +1,27 @@
+#pragma once
+// Runs scenarios: builds the site, the EV, the charger rig and the controller on one clock, plays the
+// timeline, records every signal, then judges the expectations and the built-in safety invariants.
+
+#include <cstdint>
+#include <string>
+
+#include "harness/result.hpp"
+#include "harness/scenario.hpp"
+
+namespace evhil::harness {
+
+struct RunOptions {
+    std::string target = "sim";
+    std::uint64_t seed = 0;
+};
+
+// The seed one scenario runs with, derived from the run's seed and the scenario's name so that adding a
+// scenario does not change the others.
+std::uint64_t scenario_seed(std::uint64_t run_seed, const std::string& scenario_name);
+
+// Checks what can only be checked with the rig built (signal names in expectations); throws ConfigError.
+void validate_scenario(const Scenario& scenario, const RunOptions& options);
+
+ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+}  // namespace evhil::harness

@@ -1,0 +1,87 @@
+#pragma once
+// The scenario model: what a YAML scenario file says, typed and validated. The format is documented in
+// docs/scenarios.md. Device-specific settings stay as ConfigNodes here and are parsed by the device's rig,
+// so each device owns its own settings schema.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/core/clock.hpp"
+#include "drivers/core/config.hpp"
+#include "harness/expression.hpp"
+#include "simulators/physics/ev.hpp"
+#include "simulators/physics/site.hpp"
+
+namespace evhil::harness {
+
+struct DeviceSpec {
+    std::string id;
+    std::string type;  // "alfen"
+    std::optional<ConfigNode> station;  // simulator settings
+    std::optional<ConfigNode> driver;   // driver settings
+    ConfigNode node;                    // for error positions
+};
+
+struct EvSpec {
+    physics::EvSettings settings;
+    bool plugged_in = false;
+};
+
+struct ControllerSpec {
+    std::string type;  // "manual"
+    ConfigNode node;
+};
+
+struct Action {
+    Duration at{0};
+    std::string id;    // referenced by `after:` in expectations
+    std::string what;  // plug_in, unplug, set_current, start, stop, set_pv, set_load, set_soc, fault, fault_off
+    double value = 0;  // current, watts or soc, by action
+    bool value_is_auto = false;  // set_pv / set_load back to the profile
+    std::string fault;           // fault name
+    std::map<std::string, std::string> fault_params;
+    std::optional<Duration> fault_for;  // fault switches itself off after this long
+    int line = 0;
+};
+
+struct Expectation {
+    std::string kind;  // eventually | within | always | never | at_end
+    Condition condition;
+    std::optional<Duration> from;
+    std::optional<Duration> until;   // also the deadline of `eventually` (written `by:`)
+    std::optional<Duration> within;  // for `within`
+    std::string after_event;         // for `within`: an action id...
+    std::optional<Duration> after_time;  // ...or a time
+    std::string description;
+    ConfigNode node;
+};
+
+struct Scenario {
+    std::string name;
+    std::string file;
+    std::string description;
+    std::vector<std::string> targets;
+    Duration duration{0};
+    TimePoint start{};
+    Duration record_interval = std::chrono::seconds(1);
+    Duration physics_step = std::chrono::seconds(1);
+    std::vector<DeviceSpec> devices;
+    physics::PvSettings pv;
+    physics::HouseSettings house;
+    EvSpec ev;
+    ControllerSpec controller;
+    std::vector<Action> timeline;
+    std::vector<Expectation> expectations;
+};
+
+// Throws ConfigError (FILE:LINE:COL) on anything wrong.
+Scenario load_scenario(const std::string& path);
+// The files a list of paths stands for: files as given, folders searched for *.yaml / *.yml, sorted.
+std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths);
+
+// Fault names every charger rig accepts on the sim target.
+const std::vector<std::string>& known_faults();
+
+}  // namespace evhil::harness

@@ -1,0 +1,29 @@
+#pragma once
+// A benchmark main that fails (exit 1) when a benchmark reported an error, so the short ctest runs of the
+// benchmarks catch breakage instead of printing an error and passing.
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+
+namespace evhil::bench {
+
+inline std::atomic<bool> failed{false};
+
+inline void fail(benchmark::State& state, const char* message) {
+    failed = true;
+    state.SkipWithError(message);
+}
+
+}  // namespace evhil::bench
+
+#define EVHIL_BENCHMARK_MAIN()                                      \
+    int main(int argc, char** argv) {                               \
+        benchmark::Initialize(&argc, argv);                         \
+        if (benchmark::ReportUnrecognizedArguments(argc, argv)) {   \
+            return 2;                                               \
+        }                                                           \
+        benchmark::RunSpecifiedBenchmarks();                        \
+        benchmark::Shutdown();                                      \
+        return evhil::bench::failed ? 1 : 0;                        \
+    }
