@@ -88,7 +88,8 @@ public:
         r.add("charger.applied_current", "A", [&st] { return st.applied_current_a(); });
         r.add("charger.validity_remaining", "s", [&st] { return static_cast<double>(st.validity_remaining_s()); });
         r.add("charger.setpoint_accounted", "", [&st] { return st.setpoint_accounted() ? 1.0 : 0.0; });
-        r.add("charger.mode3", "", [&st] { return mode3_value(st.mode3_state()); }, mode3_labels);
+        r.add(
+            "charger.mode3", "", [&st] { return mode3_value(st.mode3_state()); }, mode3_labels);
         r.add("charger.power", "W", [&st] { return st.power_w(); });
         r.add("charger.energy", "kWh", [&st] { return st.energy_delivered_wh() / 1000.0; });
         r.add("charger.phases", "", [&st] { return static_cast<double>(st.phases()); });
@@ -97,14 +98,19 @@ public:
         r.add("charger.reboots", "", [&st] { return static_cast<double>(st.reboots()); });
 
         const auto& d = driver_;
-        r.add("driver.state", "", [&d] { return static_cast<double>(d.state()); }, driver_state_labels);
+        r.add(
+            "driver.state", "", [&d] { return static_cast<double>(d.state()); }, driver_state_labels);
         r.add("driver.commanded", "A", [&d] { return d.commanded_current().value_or(std::nan("")); });
-        r.add("driver.applied_current", "A", [&d] { return d.charger().valid ? d.charger().applied_current_a : std::nan(""); });
-        r.add("driver.setpoint_readback", "A", [&d] { return d.charger().valid ? d.charger().setpoint_readback_a : std::nan(""); });
+        r.add("driver.applied_current", "A",
+              [&d] { return d.charger().valid ? d.charger().applied_current_a : std::nan(""); });
+        r.add("driver.setpoint_readback", "A",
+              [&d] { return d.charger().valid ? d.charger().setpoint_readback_a : std::nan(""); });
         r.add("driver.power", "W", [&d] { return d.charger().valid ? d.charger().power_total_w : std::nan(""); });
-        r.add("driver.energy", "kWh", [&d] { return d.charger().valid ? d.charger().energy_wh / 1000.0 : std::nan(""); });
-        r.add("driver.mode3", "", [&d] { return d.charger().valid ? mode3_value(d.charger().mode3_state) : std::nan(""); },
-              mode3_labels);
+        r.add("driver.energy", "kWh",
+              [&d] { return d.charger().valid ? d.charger().energy_wh / 1000.0 : std::nan(""); });
+        r.add(
+            "driver.mode3", "",
+            [&d] { return d.charger().valid ? mode3_value(d.charger().mode3_state) : std::nan(""); }, mode3_labels);
         r.add("driver.station_max_current", "A", [&d] { return d.charger().station_max_current_a; });
         r.add("driver.requests", "", [&d] { return static_cast<double>(d.counters().requests); });
         r.add("driver.errors", "", [&d] { return static_cast<double>(d.counters().errors); });

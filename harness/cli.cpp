@@ -3,8 +3,8 @@
 //   evhil sim alfen [--host H] [--port N] ...                   serve a simulated Alfen NG9xx on Modbus TCP
 // Exit codes: 0 all passed, 1 a scenario failed, 2 bad input (nothing ran).
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 #include <random>
@@ -68,9 +68,9 @@ int run_command(const RunArguments& args) {
         std::size_t passed = std::count_if(result.expectations.begin(), result.expectations.end(),
                                            [](const ExpectationResult& e) { return e.passed; });
         std::string label = result.status == "passed" ? "PASS" : result.status == "skipped" ? "SKIP" : "FAIL";
-        std::cout << fmt::format("{} {:<32} {}/{} expectations, {} simulated in {:.2f} s  ({})\n", label,
-                                 result.name, passed, result.expectations.size(),
-                                 format_duration(from_seconds(result.simulated_s)), result.wall_s, result.file);
+        std::cout << fmt::format("{} {:<32} {}/{} expectations, {} simulated in {:.2f} s  ({})\n", label, result.name,
+                                 passed, result.expectations.size(), format_duration(from_seconds(result.simulated_s)),
+                                 result.wall_s, result.file);
         if (!result.message.empty()) {
             std::cout << "     " << result.message << "\n";
         }

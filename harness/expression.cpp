@@ -13,9 +13,9 @@ struct OpToken {
     CompareOp op;
 };
 // Two-character operators first so "<=" is not read as "<".
-constexpr std::array op_tokens{OpToken{"<=", CompareOp::less_equal},    OpToken{">=", CompareOp::greater_equal},
-                               OpToken{"==", CompareOp::equal},         OpToken{"!=", CompareOp::not_equal},
-                               OpToken{"<", CompareOp::less},           OpToken{">", CompareOp::greater}};
+constexpr std::array op_tokens{OpToken{"<=", CompareOp::less_equal}, OpToken{">=", CompareOp::greater_equal},
+                               OpToken{"==", CompareOp::equal},      OpToken{"!=", CompareOp::not_equal},
+                               OpToken{"<", CompareOp::less},        OpToken{">", CompareOp::greater}};
 
 std::optional<double> parse_number(const std::string& text) {
     double value = 0;
@@ -102,8 +102,8 @@ bool evaluate(const Condition& condition, double left, double right) {
     if (std::isnan(left) || std::isnan(right)) {
         return false;
     }
-    double tolerance = condition.tolerance_is_percent ? std::abs(right) * condition.tolerance / 100.0
-                                                      : condition.tolerance;
+    double tolerance =
+        condition.tolerance_is_percent ? std::abs(right) * condition.tolerance / 100.0 : condition.tolerance;
     switch (condition.op) {
         case CompareOp::less:
             return left < right;

@@ -38,7 +38,9 @@ double right_at(const Operands& operands, std::size_t index) {
     return operands.right != nullptr ? operands.right->values[index] : operands.constant;
 }
 
-std::string value_text(double value) { return std::isnan(value) ? "no value" : fmt::format("{:.6g}", value); }
+std::string value_text(double value) {
+    return std::isnan(value) ? "no value" : fmt::format("{:.6g}", value);
+}
 
 }  // namespace
 
@@ -102,14 +104,14 @@ ExpectationResult judge(const Expectation& expectation, const Recorder& recorder
         bool holds = evaluate(expectation.condition, last_left, last_right) == expected;
         if (wants_all && !holds) {
             result.failed_at_s = times[i];
-            result.detail = fmt::format("{} was {} at t={}s", expectation.condition.signal, value_text(last_left),
-                                        times[i]);
+            result.detail =
+                fmt::format("{} was {} at t={}s", expectation.condition.signal, value_text(last_left), times[i]);
             return result;
         }
         if (!wants_all && holds) {
             result.passed = true;
-            result.detail = fmt::format("held at t={}s ({} = {})", times[i], expectation.condition.signal,
-                                        value_text(last_left));
+            result.detail =
+                fmt::format("held at t={}s ({} = {})", times[i], expectation.condition.signal, value_text(last_left));
             return result;
         }
     }
@@ -124,9 +126,9 @@ ExpectationResult judge(const Expectation& expectation, const Recorder& recorder
         return result;
     }
     result.failed_at_s = std::min(window_end, times.back());
-    result.detail = fmt::format("never held between t={}s and t={}s; last {} = {} (right side {})", window_start,
-                                window_end, expectation.condition.signal, value_text(last_left),
-                                value_text(last_right));
+    result.detail =
+        fmt::format("never held between t={}s and t={}s; last {} = {} (right side {})", window_start, window_end,
+                    expectation.condition.signal, value_text(last_left), value_text(last_right));
     return result;
 }
 

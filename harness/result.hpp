@@ -11,8 +11,8 @@
 namespace evhil::harness {
 
 struct SignalSeries {
-    std::string name;  // "charger.applied_current"
-    std::string unit;  // "A", "W", "%", "" for states and counters
+    std::string name;            // "charger.applied_current"
+    std::string unit;            // "A", "W", "%", "" for states and counters
     std::vector<double> values;  // one per Recording::times_s entry; NaN where the value is absent
 };
 
@@ -31,8 +31,9 @@ struct Recording {
 };
 
 struct ExpectationResult {
-    std::string description;  // the expectation as written, e.g. "within 2s after user-sets-10: charger.applied_current == 10"
-    std::string kind;         // eventually | within | always | never | invariant
+    std::string
+        description;   // the expectation as written, e.g. "within 2s after user-sets-10: charger.applied_current == 10"
+    std::string kind;  // eventually | within | always | never | invariant
     bool passed = false;
     std::optional<double> failed_at_s;  // when it was violated (always/never) or when its window closed
     std::string detail;                 // what was seen, e.g. "value 16 at t=3605s"
@@ -47,7 +48,7 @@ struct TimelineEvent {
 struct ScenarioResult {
     std::string name;
     std::string file;
-    std::string status;  // passed | failed | skipped | error
+    std::string status;   // passed | failed | skipped | error
     std::string message;  // why skipped or errored; empty otherwise
     std::uint64_t seed = 0;
     double simulated_s = 0;

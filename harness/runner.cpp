@@ -116,8 +116,8 @@ std::vector<ExpectationResult> check_invariants(const Recording& recording) {
             if (!invariant.holds(i)) {
                 result.passed = false;
                 result.failed_at_s = recording.times_s[i];
-                result.detail = fmt::format("{} was {} at t={}s", invariant.signal, recording.find(invariant.signal)->values[i],
-                                            recording.times_s[i]);
+                result.detail = fmt::format("{} was {} at t={}s", invariant.signal,
+                                            recording.find(invariant.signal)->values[i], recording.times_s[i]);
                 break;
             }
         }

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <cstdio>
+#include <filesystem>
 
 namespace evhil::harness {
 namespace {
@@ -12,7 +12,7 @@ namespace {
 using namespace std::chrono_literals;
 constexpr Duration max_duration = std::chrono::days(30);
 
-const std::vector<std::string> action_names{"plug_in", "unplug",  "set_current", "start", "stop",
+const std::vector<std::string> action_names{"plug_in", "unplug",   "set_current", "start", "stop",
                                             "set_pv",  "set_load", "set_soc",     "fault", "fault_off"};
 
 TimePoint parse_start(const ConfigNode& node) {
@@ -22,8 +22,8 @@ TimePoint parse_start(const ConfigNode& node) {
     unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
     char zone = 0;
     int consumed = 0;
-    bool parsed = std::sscanf(text.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c%n", &year, &month, &day, &hour, &minute,
-                              &second, &zone, &consumed) == 7 &&
+    bool parsed = std::sscanf(text.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c%n", &year, &month, &day, &hour, &minute, &second,
+                              &zone, &consumed) == 7 &&
                   zone == 'Z' && static_cast<std::size_t>(consumed) == text.size();
     std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)};
     if (!parsed || !date.ok() || hour > 23 || minute > 59 || second > 59) {
@@ -56,8 +56,8 @@ physics::HouseSettings parse_house(const ConfigNode& node) {
 }
 
 EvSpec parse_ev(const ConfigNode& node) {
-    node.allow_keys({"capacity", "soc", "target_soc", "max_current", "phases", "taper_start_soc", "ramp",
-                     "efficiency", "plugged_in"});
+    node.allow_keys({"capacity", "soc", "target_soc", "max_current", "phases", "taper_start_soc", "ramp", "efficiency",
+                     "plugged_in"});
     EvSpec ev;
     auto& s = ev.settings;
     s.capacity_kwh = node.get_double("capacity", s.capacity_kwh, 1, 300);
@@ -131,8 +131,15 @@ Action parse_action(const ConfigNode& node, Duration duration) {
 Expectation parse_expectation(const ConfigNode& node, const std::vector<Action>& timeline, Duration duration) {
     node.expect_map();
     static const std::vector<std::string> kinds{"eventually", "within", "always", "never", "at_end"};
-    Expectation expectation{.kind = "", .condition = {}, .from = {}, .until = {}, .within = {}, .after_event = {},
-                            .after_time = {}, .description = {}, .node = node};
+    Expectation expectation{.kind = "",
+                            .condition = {},
+                            .from = {},
+                            .until = {},
+                            .within = {},
+                            .after_event = {},
+                            .after_time = {},
+                            .description = {},
+                            .node = node};
     std::optional<ConfigNode> condition_node;
     for (const auto& kind : kinds) {
         if (node.has(kind)) {
@@ -178,13 +185,13 @@ Expectation parse_expectation(const ConfigNode& node, const std::vector<Action>&
         condition_node->fail(*error);
     }
     expectation.condition = std::get<Condition>(parsed);
-    std::string description = expectation.kind == "within"
-                                  ? fmt::format("within {} after {}: {}", format_duration(*expectation.within),
-                                                expectation.after_event.empty()
-                                                    ? format_duration(*expectation.after_time)
-                                                    : expectation.after_event,
-                                                expectation.condition.text)
-                                  : fmt::format("{} {}", expectation.kind, expectation.condition.text);
+    std::string description =
+        expectation.kind == "within"
+            ? fmt::format(
+                  "within {} after {}: {}", format_duration(*expectation.within),
+                  expectation.after_event.empty() ? format_duration(*expectation.after_time) : expectation.after_event,
+                  expectation.condition.text)
+            : fmt::format("{} {}", expectation.kind, expectation.condition.text);
     if (expectation.from) {
         description += " from " + format_duration(*expectation.from);
     }
@@ -223,9 +230,9 @@ Scenario load_scenario(const std::string& path) {
         scenario.targets = {"sim"};
     }
     scenario.duration = root.required("duration").as_duration(1s, max_duration);
-    scenario.start = root.optional("start") ? parse_start(root.required("start"))
-                                            : TimePoint(std::chrono::sys_days(std::chrono::year(2026) /
-                                                                               std::chrono::June / 21));
+    scenario.start = root.optional("start")
+                         ? parse_start(root.required("start"))
+                         : TimePoint(std::chrono::sys_days(std::chrono::year(2026) / std::chrono::June / 21));
     scenario.record_interval = root.get_duration("record_interval", scenario.record_interval, 100ms, 1h);
     scenario.physics_step = root.get_duration("physics_step", scenario.physics_step, 10ms, 1min);
 
@@ -233,8 +240,11 @@ Scenario load_scenario(const std::string& path) {
     for (const auto& id : devices.keys()) {
         auto node = devices.required(id);
         node.allow_keys({"type", "station", "driver"});
-        DeviceSpec device{.id = id, .type = node.required("type").as_enum({"alfen"}), .station = node.optional("station"),
-                          .driver = node.optional("driver"), .node = node};
+        DeviceSpec device{.id = id,
+                          .type = node.required("type").as_enum({"alfen"}),
+                          .station = node.optional("station"),
+                          .driver = node.optional("driver"),
+                          .node = node};
         scenario.devices.push_back(device);
     }
     if (scenario.devices.size() != 1) {

@@ -18,7 +18,7 @@ namespace evhil::harness {
 
 struct DeviceSpec {
     std::string id;
-    std::string type;  // "alfen"
+    std::string type;                   // "alfen"
     std::optional<ConfigNode> station;  // simulator settings
     std::optional<ConfigNode> driver;   // driver settings
     ConfigNode node;                    // for error positions
@@ -50,9 +50,9 @@ struct Expectation {
     std::string kind;  // eventually | within | always | never | at_end
     Condition condition;
     std::optional<Duration> from;
-    std::optional<Duration> until;   // also the deadline of `eventually` (written `by:`)
-    std::optional<Duration> within;  // for `within`
-    std::string after_event;         // for `within`: an action id...
+    std::optional<Duration> until;       // also the deadline of `eventually` (written `by:`)
+    std::optional<Duration> within;      // for `within`
+    std::string after_event;             // for `within`: an action id...
     std::optional<Duration> after_time;  // ...or a time
     std::string description;
     ConfigNode node;

@@ -22,11 +22,23 @@ class ManualController {
 public:
     // `apply` receives every new setpoint in amps (0 = paused).
     ManualController(ManualSettings settings, std::function<void(double)> apply)
-        : settings_(settings), enabled_(settings.start_enabled), requested_a_(settings.current_a), apply_(std::move(apply)) {}
+        : settings_(settings),
+          enabled_(settings.start_enabled),
+          requested_a_(settings.current_a),
+          apply_(std::move(apply)) {}
 
-    void start() { enabled_ = true; update(); }
-    void stop() { enabled_ = false; update(); }
-    void set_current(double amps) { requested_a_ = amps; update(); }
+    void start() {
+        enabled_ = true;
+        update();
+    }
+    void stop() {
+        enabled_ = false;
+        update();
+    }
+    void set_current(double amps) {
+        requested_a_ = amps;
+        update();
+    }
     // The charger's own maximum, as the driver reads it; NaN or 0 means unknown.
     void set_charger_limit(double amps) {
         if (amps != charger_limit_a_) {
@@ -48,7 +60,9 @@ public:
 
     // Recomputes the setpoint and hands it on.
     void update() {
-        setpoint_a_ = enabled_ ? std::clamp(requested_a_, settings_.min_current_a, std::max(settings_.min_current_a, limit())) : 0.0;
+        setpoint_a_ =
+            enabled_ ? std::clamp(requested_a_, settings_.min_current_a, std::max(settings_.min_current_a, limit()))
+                     : 0.0;
         if (enabled_ && limit() < settings_.min_current_a) {
             setpoint_a_ = 0.0;  // the limits leave no room for the minimum charging current
         }

@@ -54,7 +54,9 @@ private:
 };
 
 // Seconds as a double, for physics and reports.
-inline double to_seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+inline double to_seconds(Duration d) {
+    return std::chrono::duration<double>(d).count();
+}
 inline Duration from_seconds(double s) {
     return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(s));
 }

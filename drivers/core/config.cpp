@@ -68,7 +68,9 @@ void ConfigNode::allow_keys(const std::vector<std::string>& allowed) const {
     }
 }
 
-bool ConfigNode::has(const std::string& key) const { return node_.IsMap() && node_[key]; }
+bool ConfigNode::has(const std::string& key) const {
+    return node_.IsMap() && node_[key];
+}
 
 ConfigNode ConfigNode::required(const std::string& key) const {
     expect_map();
@@ -113,7 +115,9 @@ std::string ConfigNode::scalar_text(const char* expected) const {
     return node_.Scalar();
 }
 
-std::string ConfigNode::as_string() const { return scalar_text("a string"); }
+std::string ConfigNode::as_string() const {
+    return scalar_text("a string");
+}
 
 bool ConfigNode::as_bool() const {
     auto text = scalar_text("true or false");

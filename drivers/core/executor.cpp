@@ -16,9 +16,13 @@ Executor::Executor(Clock& clock)
 
 Executor::~Executor() = default;
 
-boost::asio::io_context& Executor::io() { return asio_->io; }
+boost::asio::io_context& Executor::io() {
+    return asio_->io;
+}
 
-void Executor::post(Task task) { boost::asio::post(asio_->io, std::move(task)); }
+void Executor::post(Task task) {
+    boost::asio::post(asio_->io, std::move(task));
+}
 
 Executor::TimerId Executor::schedule_at(TimePoint due, Task task) {
     TimerId id = ++next_sequence_;
@@ -47,7 +51,9 @@ void Executor::cancel(TimerId id) {
     timers_.erase(it);
 }
 
-bool Executor::is_scheduled(TimerId id) const { return timers_.count(id) != 0; }
+bool Executor::is_scheduled(TimerId id) const {
+    return timers_.count(id) != 0;
+}
 
 std::optional<TimePoint> Executor::next_due() const {
     if (queue_.empty()) {
@@ -127,9 +133,13 @@ void Executor::run_loop(std::optional<TimePoint> end) {
     stopped_ = false;  // a stop() ends one run, including one issued before the run began
 }
 
-void Executor::run_until(TimePoint end) { run_loop(end); }
+void Executor::run_until(TimePoint end) {
+    run_loop(end);
+}
 
-void Executor::run() { run_loop(std::nullopt); }
+void Executor::run() {
+    run_loop(std::nullopt);
+}
 
 void Executor::stop() {
     stopped_ = true;

@@ -8,9 +8,9 @@
 // Timers due at the same instant fire in the order they were scheduled, which keeps sim runs
 // deterministic.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
-#include <atomic>
 #include <map>
 #include <memory>
 #include <optional>

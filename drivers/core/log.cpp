@@ -43,6 +43,8 @@ void set_level(spdlog::level::level_enum level) {
     spdlog::apply_all([level](const std::shared_ptr<spdlog::logger>& logger) { logger->set_level(level); });
 }
 
-void set_log_clock(const Clock* clock) { log_clock = clock; }
+void set_log_clock(const Clock* clock) {
+    log_clock = clock;
+}
 
 }  // namespace evhil::log

@@ -13,7 +13,9 @@ std::uint64_t stable_hash(std::string_view text, std::uint64_t basis) {
     return hash;
 }
 
-Rng Rng::fork(std::string_view stream) const { return Rng(stable_hash(stream, seed_ ^ 0x9E3779B97F4A7C15ULL)); }
+Rng Rng::fork(std::string_view stream) const {
+    return Rng(stable_hash(stream, seed_ ^ 0x9E3779B97F4A7C15ULL));
+}
 
 std::int64_t Rng::uniform_int(std::int64_t low, std::int64_t high) {
     auto span = static_cast<std::uint64_t>(high - low) + 1;
@@ -30,6 +32,8 @@ double Rng::normal(double mean, double stddev) {
     return mean + stddev * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
-double Rng::exponential(double mean) { return -mean * std::log(1.0 - uniform()); }
+double Rng::exponential(double mean) {
+    return -mean * std::log(1.0 - uniform());
+}
 
 }  // namespace evhil

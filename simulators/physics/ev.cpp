@@ -6,7 +6,9 @@ namespace evhil::physics {
 
 Ev::Ev(EvSettings settings) : settings_(settings), soc_(std::clamp(settings.initial_soc, 0.0, 1.0)) {}
 
-void Ev::plug_in() { plugged_ = true; }
+void Ev::plug_in() {
+    plugged_ = true;
+}
 
 void Ev::unplug() {
     plugged_ = false;
@@ -15,14 +17,18 @@ void Ev::unplug() {
     power_w_ = 0;
 }
 
-void Ev::set_soc(double soc) { soc_ = std::clamp(soc, 0.0, 1.0); }
+void Ev::set_soc(double soc) {
+    soc_ = std::clamp(soc, 0.0, 1.0);
+}
 
 void Ev::set_pilot(double duty_percent, int station_phases) {
     offered_a_ = plugged_ ? current_for_duty_cycle(duty_percent) : 0.0;
     station_phases_ = station_phases;
 }
 
-int Ev::active_phases() const { return std::min(settings_.phases, station_phases_); }
+int Ev::active_phases() const {
+    return std::min(settings_.phases, station_phases_);
+}
 
 double Ev::acceptance_limit_a() const {
     if (full()) {

@@ -11,15 +11,15 @@ namespace evhil::physics {
 
 struct EvSettings {
     double capacity_kwh = 60.0;
-    double initial_soc = 0.2;           // 0..1
-    double target_soc = 1.0;            // the car stops charging here
-    double max_current_a = 16.0;        // on-board charger limit per phase
-    int phases = 3;                     // phases the on-board charger uses (1 or 3)
-    double taper_start_soc = 0.8;       // above this the allowed current falls linearly...
-    double taper_end_current_a = 2.0;   // ...to this at the target SOC
-    double ramp_a_per_s = 5.0;          // how fast the drawn current follows a change
-    double efficiency = 0.92;           // AC energy in to energy stored
-    double min_current_a = 6.0;         // below this offer the car does not draw
+    double initial_soc = 0.2;          // 0..1
+    double target_soc = 1.0;           // the car stops charging here
+    double max_current_a = 16.0;       // on-board charger limit per phase
+    int phases = 3;                    // phases the on-board charger uses (1 or 3)
+    double taper_start_soc = 0.8;      // above this the allowed current falls linearly...
+    double taper_end_current_a = 2.0;  // ...to this at the target SOC
+    double ramp_a_per_s = 5.0;         // how fast the drawn current follows a change
+    double efficiency = 0.92;          // AC energy in to energy stored
+    double min_current_a = 6.0;        // below this offer the car does not draw
 };
 
 class Ev {

@@ -13,13 +13,13 @@
 namespace evhil::physics {
 
 struct PvSettings {
-    double peak_w = 0.0;          // output at solar noon on a clear day
-    double sunrise_hour = 6.0;    // UTC hours; the profile is a half sine between sunrise and sunset...
+    double peak_w = 0.0;        // output at solar noon on a clear day
+    double sunrise_hour = 6.0;  // UTC hours; the profile is a half sine between sunrise and sunset...
     double sunset_hour = 20.0;
     double shape_exponent = 1.5;  // ...raised to this power, closer to a measured clear-sky curve
     bool clouds = false;
-    double clouds_per_hour = 2.0;     // mean arrival rate of cloud transients
-    double cloud_depth = 0.7;         // fraction of output a cloud removes, at most
+    double clouds_per_hour = 2.0;  // mean arrival rate of cloud transients
+    double cloud_depth = 0.7;      // fraction of output a cloud removes, at most
     Duration cloud_mean_duration = std::chrono::minutes(5);
 };
 

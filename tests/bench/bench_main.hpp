@@ -17,13 +17,13 @@ inline void fail(benchmark::State& state, const char* message) {
 
 }  // namespace evhil::bench
 
-#define EVHIL_BENCHMARK_MAIN()                                      \
-    int main(int argc, char** argv) {                               \
-        benchmark::Initialize(&argc, argv);                         \
-        if (benchmark::ReportUnrecognizedArguments(argc, argv)) {   \
-            return 2;                                               \
-        }                                                           \
-        benchmark::RunSpecifiedBenchmarks();                        \
-        benchmark::Shutdown();                                      \
-        return evhil::bench::failed ? 1 : 0;                        \
+#define EVHIL_BENCHMARK_MAIN()                                    \
+    int main(int argc, char** argv) {                             \
+        benchmark::Initialize(&argc, argv);                       \
+        if (benchmark::ReportUnrecognizedArguments(argc, argv)) { \
+            return 2;                                             \
+        }                                                         \
+        benchmark::RunSpecifiedBenchmarks();                      \
+        benchmark::Shutdown();                                    \
+        return evhil::bench::failed ? 1 : 0;                      \
     }

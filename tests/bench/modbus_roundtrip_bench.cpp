@@ -40,7 +40,8 @@ struct ServerThread {
 
 void BM_ReadStatusBlock(benchmark::State& state) {
     ServerThread server;
-    modbus::LibmodbusTcpClient client({"127.0.0.1", server.server.port(), std::chrono::seconds(2), std::chrono::seconds(2)});
+    modbus::LibmodbusTcpClient client(
+        {"127.0.0.1", server.server.port(), std::chrono::seconds(2), std::chrono::seconds(2)});
     if (auto error = client.connect()) {
         evhil::bench::fail(state, error->message.c_str());
         return;
@@ -53,13 +54,15 @@ void BM_ReadStatusBlock(benchmark::State& state) {
         }
         benchmark::DoNotOptimize(result.value());
     }
-    state.counters["requests_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+    state.counters["requests_per_s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ReadStatusBlock)->UseRealTime()->MinTime(1.0);
 
 void BM_WriteSetpoint(benchmark::State& state) {
     ServerThread server;
-    modbus::LibmodbusTcpClient client({"127.0.0.1", server.server.port(), std::chrono::seconds(2), std::chrono::seconds(2)});
+    modbus::LibmodbusTcpClient client(
+        {"127.0.0.1", server.server.port(), std::chrono::seconds(2), std::chrono::seconds(2)});
     if (auto error = client.connect()) {
         evhil::bench::fail(state, error->message.c_str());
         return;
@@ -72,7 +75,8 @@ void BM_WriteSetpoint(benchmark::State& state) {
             break;
         }
     }
-    state.counters["requests_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+    state.counters["requests_per_s"] =
+        benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_WriteSetpoint)->UseRealTime()->MinTime(1.0);
 

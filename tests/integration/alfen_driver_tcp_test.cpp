@@ -108,9 +108,8 @@ TEST_F(DriverOverTcp, ReconnectsAfterTheServerClosesTheConnectionAndResends) {
         return 0;
     });
     ASSERT_TRUE(run_until([&] { return driver.counters().reconnects >= 1 && driver.state() == DriverState::running; }));
-    ASSERT_TRUE(run_until([&] {
-        return simulator.call([&] { return simulator.station().writes_accepted(); }) > writes_before;
-    }));
+    ASSERT_TRUE(run_until(
+        [&] { return simulator.call([&] { return simulator.station().writes_accepted(); }) > writes_before; }));
     EXPECT_NEAR(simulator.call([&] { return simulator.station().setpoint_a(); }), 12.0, 1e-6);
 }
 

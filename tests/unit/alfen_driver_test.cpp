@@ -66,7 +66,8 @@ TEST_F(DriverFixture, RewritesWellInsideTheValidityTime) {
     driver.start();
     driver.set_current(16.0);
     double lowest = 1e9;
-    executor.schedule_every(1s, [&] { lowest = std::min(lowest, static_cast<double>(station.validity_remaining_s())); });
+    executor.schedule_every(1s,
+                            [&] { lowest = std::min(lowest, static_cast<double>(station.validity_remaining_s())); });
     executor.run_for(10min);
     EXPECT_GE(lowest, 60.0 - 25.0 - 1.0);
     EXPECT_NEAR(station.applied_current_a(), 16.0, 1e-6);

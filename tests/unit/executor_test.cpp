@@ -11,7 +11,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TimePoint start_time() { return TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 6 / 21)); }
+TimePoint start_time() {
+    return TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 6 / 21));
+}
 
 TEST(VirtualClock, JumpsToTheNextDueTimerWhenNothingIsRunnable) {
     VirtualClock clock(start_time());

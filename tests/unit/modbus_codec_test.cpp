@@ -61,7 +61,8 @@ TEST(Pdu, ClientChecksResponses) {
     auto registers = std::get<std::vector<std::uint16_t>>(decode_read_response(response, 2));
     EXPECT_EQ(registers[0], 0x4180);
     EXPECT_TRUE(std::holds_alternative<ResponseError>(decode_read_response(response, 3)));
-    auto exception = std::get<ResponseError>(decode_read_response(encode_exception(0x03, ExceptionCode::illegal_data_address), 2));
+    auto exception =
+        std::get<ResponseError>(decode_read_response(encode_exception(0x03, ExceptionCode::illegal_data_address), 2));
     EXPECT_EQ(exception.exception, ExceptionCode::illegal_data_address);
 
     auto request = encode_write_multiple(1210, std::vector<std::uint16_t>{1, 2});

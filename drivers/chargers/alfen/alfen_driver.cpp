@@ -13,7 +13,9 @@ using modbus::decode_float32;
 using modbus::decode_float64;
 
 // NaN registers mean "no value" (§1.4); the driver reports 0 for those, as evcc does.
-double value_or_zero(double value) { return std::isnan(value) ? 0.0 : value; }
+double value_or_zero(double value) {
+    return std::isnan(value) ? 0.0 : value;
+}
 
 double float_at(const std::vector<std::uint16_t>& block, std::uint16_t block_start, std::uint16_t address) {
     return value_or_zero(decode_float32(std::span(block).subspan(address - block_start, 2)));
@@ -39,7 +41,9 @@ bool AlfenChargerState::vehicle_connected() const {
     return !mode3_state.empty() && (mode3_state[0] == 'B' || mode3_state[0] == 'C' || mode3_state[0] == 'D');
 }
 
-bool AlfenChargerState::charging() const { return mode3_state == "C2" || mode3_state == "D2"; }
+bool AlfenChargerState::charging() const {
+    return mode3_state == "C2" || mode3_state == "D2";
+}
 
 AlfenDriver::AlfenDriver(Executor& executor, modbus::ModbusPort& port, AlfenDriverSettings settings, Rng rng,
                          std::string name)
@@ -49,7 +53,9 @@ AlfenDriver::AlfenDriver(Executor& executor, modbus::ModbusPort& port, AlfenDriv
       backoff_(settings.backoff, rng.fork("backoff")),
       name_(std::move(name)) {}
 
-AlfenDriver::~AlfenDriver() { stop(); }
+AlfenDriver::~AlfenDriver() {
+    stop();
+}
 
 void AlfenDriver::start() {
     if (state_ != DriverState::stopped) {
@@ -70,7 +76,9 @@ void AlfenDriver::cancel_timers() {
     executor_.cancel(retry_timer_);
 }
 
-void AlfenDriver::suspend(bool suspended) { suspended_ = suspended; }
+void AlfenDriver::suspend(bool suspended) {
+    suspended_ = suspended;
+}
 
 void AlfenDriver::set_current(double amps) {
     amps = std::max(0.0, amps);
@@ -133,8 +141,8 @@ void AlfenDriver::attempt_connect() {
 
 bool AlfenDriver::read_station_info() {
     auto started = executor_.now();
-    auto identification = port_.read_holding_registers(settings_.station_unit, reg::identification.address,
-                                                       reg::identification.count);
+    auto identification =
+        port_.read_holding_registers(settings_.station_unit, reg::identification.address, reg::identification.count);
     if (!account(identification, started)) {
         if (state_ != DriverState::backing_off) {
             enter_backoff("cannot read the station identification");
@@ -150,8 +158,8 @@ bool AlfenDriver::read_station_info() {
     charger_.serial = text(reg::serial, 11);
 
     started = executor_.now();
-    auto status = port_.read_holding_registers(settings_.station_unit, reg::station_status.address,
-                                               reg::station_status.count);
+    auto status =
+        port_.read_holding_registers(settings_.station_unit, reg::station_status.address, reg::station_status.count);
     if (!account(status, started)) {
         if (state_ != DriverState::backing_off) {
             enter_backoff("cannot read the station status");

@@ -50,8 +50,8 @@ std::variant<Pdu, PortError> InProcessServer::transact(SessionTable::SessionId s
     }
     auto response = device_.handle(unit, request);
     if (!response) {
-        return PortError{PortError::Kind::timeout, std::nullopt, name_ + " gave no answer for unit " +
-                                                                     std::to_string(unit)};
+        return PortError{PortError::Kind::timeout, std::nullopt,
+                         name_ + " gave no answer for unit " + std::to_string(unit)};
     }
     return std::move(*response);
 }
@@ -85,8 +85,7 @@ std::variant<Pdu, PortError> InProcessClient::transact(std::uint8_t unit, const 
     return result;
 }
 
-PortResult<std::vector<std::uint16_t>> InProcessClient::read_holding_registers(std::uint8_t unit,
-                                                                               std::uint16_t address,
+PortResult<std::vector<std::uint16_t>> InProcessClient::read_holding_registers(std::uint8_t unit, std::uint16_t address,
                                                                                std::uint16_t count) {
     auto result = transact(unit, encode_read_holding(address, count));
     if (auto* error = std::get_if<PortError>(&result)) {

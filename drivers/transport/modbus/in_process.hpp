@@ -18,9 +18,9 @@ namespace evhil::modbus {
 
 // Link faults a scenario can switch on by name.
 struct LinkFaults {
-    bool link_down = false;                      // cable pulled: connects fail, sessions are dropped
-    bool hang = false;                           // device stops answering: requests time out
-    std::optional<ExceptionCode> exception;      // every request is answered with this exception
+    bool link_down = false;                  // cable pulled: connects fail, sessions are dropped
+    bool hang = false;                       // device stops answering: requests time out
+    std::optional<ExceptionCode> exception;  // every request is answered with this exception
 };
 
 class InProcessServer {

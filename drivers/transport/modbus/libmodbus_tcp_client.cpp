@@ -11,7 +11,8 @@ namespace {
 
 void set_timeout(modbus_t* context, Duration timeout) {
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
-    modbus_set_response_timeout(context, static_cast<uint32_t>(micros / 1000000), static_cast<uint32_t>(micros % 1000000));
+    modbus_set_response_timeout(context, static_cast<uint32_t>(micros / 1000000),
+                                static_cast<uint32_t>(micros % 1000000));
 }
 
 }  // namespace
@@ -20,8 +21,8 @@ LibmodbusTcpClient::LibmodbusTcpClient(TcpClientSettings settings)
     : settings_(std::move(settings)),
       context_(modbus_new_tcp_pi(settings_.host.c_str(), std::to_string(settings_.port).c_str())) {
     if (context_ == nullptr) {
-        throw std::runtime_error(fmt::format("cannot create a Modbus TCP context for {}: {}", endpoint(),
-                                             modbus_strerror(errno)));
+        throw std::runtime_error(
+            fmt::format("cannot create a Modbus TCP context for {}: {}", endpoint(), modbus_strerror(errno)));
     }
 }
 
@@ -30,7 +31,9 @@ LibmodbusTcpClient::~LibmodbusTcpClient() {
     modbus_free(context_);
 }
 
-std::string LibmodbusTcpClient::endpoint() const { return fmt::format("{}:{}", settings_.host, settings_.port); }
+std::string LibmodbusTcpClient::endpoint() const {
+    return fmt::format("{}:{}", settings_.host, settings_.port);
+}
 
 std::optional<PortError> LibmodbusTcpClient::connect() {
     disconnect();

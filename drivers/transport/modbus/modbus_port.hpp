@@ -35,7 +35,7 @@ std::string to_string(PortError::Kind kind);
 template <typename T>
 class PortResult {
 public:
-    PortResult(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    PortResult(T value) : value_(std::move(value)) {}          // NOLINT(google-explicit-constructor)
     PortResult(PortError error) : value_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
     bool ok() const { return value_.index() == 0; }
     explicit operator bool() const { return ok(); }

@@ -170,7 +170,7 @@ std::optional<ResponseError> check_exception(std::span<const std::uint8_t> pdu) 
 }  // namespace
 
 std::variant<std::vector<std::uint16_t>, ResponseError> decode_read_response(std::span<const std::uint8_t> pdu,
-                                                                            std::uint16_t expected_count) {
+                                                                             std::uint16_t expected_count) {
     if (auto error = check_exception(pdu)) {
         return *error;
     }

@@ -49,8 +49,8 @@ Pdu encode_write_multiple(std::uint16_t address, std::span<const std::uint16_t> 
 struct Request {
     std::uint8_t function = 0;
     std::uint16_t address = 0;
-    std::uint16_t count = 0;              // registers read or written
-    std::vector<std::uint16_t> values;    // written values (FC6: one, FC16: count)
+    std::uint16_t count = 0;            // registers read or written
+    std::vector<std::uint16_t> values;  // written values (FC6: one, FC16: count)
 };
 // A malformed request (wrong length, count out of limits) decodes to the exception the server must send.
 std::variant<Request, ExceptionCode> decode_request(std::span<const std::uint8_t> pdu);
@@ -67,7 +67,7 @@ struct ResponseError {
     std::string message;
 };
 std::variant<std::vector<std::uint16_t>, ResponseError> decode_read_response(std::span<const std::uint8_t> pdu,
-                                                                            std::uint16_t expected_count);
+                                                                             std::uint16_t expected_count);
 std::optional<ResponseError> check_write_response(std::span<const std::uint8_t> request,
                                                   std::span<const std::uint8_t> response);
 

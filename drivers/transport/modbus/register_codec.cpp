@@ -13,9 +13,13 @@ std::vector<std::uint16_t> encode_u64(std::uint64_t value) {
             static_cast<std::uint16_t>((value >> 16) & 0xFFFF), static_cast<std::uint16_t>(value & 0xFFFF)};
 }
 
-std::vector<std::uint16_t> encode_float32(float value) { return encode_u32(std::bit_cast<std::uint32_t>(value)); }
+std::vector<std::uint16_t> encode_float32(float value) {
+    return encode_u32(std::bit_cast<std::uint32_t>(value));
+}
 
-std::vector<std::uint16_t> encode_float64(double value) { return encode_u64(std::bit_cast<std::uint64_t>(value)); }
+std::vector<std::uint16_t> encode_float64(double value) {
+    return encode_u64(std::bit_cast<std::uint64_t>(value));
+}
 
 std::vector<std::uint16_t> encode_string(const std::string& text, std::size_t registers) {
     std::vector<std::uint16_t> words(registers, 0);
@@ -38,9 +42,13 @@ std::uint64_t decode_u64(std::span<const std::uint16_t> words) {
     return value;
 }
 
-float decode_float32(std::span<const std::uint16_t> words) { return std::bit_cast<float>(decode_u32(words)); }
+float decode_float32(std::span<const std::uint16_t> words) {
+    return std::bit_cast<float>(decode_u32(words));
+}
 
-double decode_float64(std::span<const std::uint16_t> words) { return std::bit_cast<double>(decode_u64(words)); }
+double decode_float64(std::span<const std::uint16_t> words) {
+    return std::bit_cast<double>(decode_u64(words));
+}
 
 std::string decode_string(std::span<const std::uint16_t> words) {
     std::string text;

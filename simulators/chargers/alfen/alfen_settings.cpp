@@ -79,8 +79,7 @@ AlfenStationSettings parse_alfen_station_settings(const ConfigNode& node) {
     s.modbus_table_version = static_cast<std::int16_t>(node.get_int("modbus_table_version", 1, 0, 32767));
     s.utc_offset_minutes = static_cast<int>(node.get_int("utc_offset_minutes", 0, -720, 840));
 
-    s.station_max_current_a =
-        node.get_double("station_max_current", s.station_max_current_a, 0.0, max_current_limit_a);
+    s.station_max_current_a = node.get_double("station_max_current", s.station_max_current_a, 0.0, max_current_limit_a);
     s.cable_max_current_a = node.get_double("cable_max_current", s.cable_max_current_a, 0.0, max_current_limit_a);
     s.safe_current_a = node.get_double("safe_current", s.safe_current_a, 0.0, max_current_limit_a);
     s.validity_time =
