@@ -133,40 +133,39 @@ void AlfenDriver::attempt_connect() {
     ever_connected_ = true;
     consecutive_exceptions_ = 0;
     charger_.valid = false;
-    if (!read_station_info()) {
+    if (!read_station_info(true)) {
         return;  // read_station_info already moved to backing_off
     }
     enter_running();
 }
 
-bool AlfenDriver::read_station_info() {
+std::optional<std::vector<std::uint16_t>> AlfenDriver::read_block(std::uint8_t unit, const RegisterBlock& block) {
     auto started = executor_.now();
-    auto identification =
-        port_.read_holding_registers(settings_.station_unit, reg::identification.address, reg::identification.count);
-    if (!account(identification, started)) {
-        if (state_ != DriverState::backing_off) {
-            enter_backoff("cannot read the station identification");
+    auto result = port_.read_holding_registers(unit, block.address, block.count);
+    if (!account(result, started)) {
+        return std::nullopt;
+    }
+    return result.value();
+}
+
+bool AlfenDriver::read_station_info(bool on_connect) {
+    auto identification = read_block(settings_.station_unit, reg::identification);
+    auto status = identification ? read_block(settings_.station_unit, reg::station_status) : std::nullopt;
+    if (!identification || !status) {
+        // Without the station's limits the driver cannot run; a later refresh may fail without harm.
+        if (on_connect && state_ != DriverState::backing_off) {
+            enter_backoff("cannot read the station registers on unit " + std::to_string(settings_.station_unit));
         }
         return false;
     }
-    auto words = std::span(identification.value());
+    auto words = std::span(*identification);
     auto text = [&](std::uint16_t address, std::size_t count) {
         return modbus::decode_string(words.subspan(address - reg::identification.address, count));
     };
     charger_.firmware = text(reg::firmware, 17);
     charger_.platform = text(reg::platform, 17);
     charger_.serial = text(reg::serial, 11);
-
-    started = executor_.now();
-    auto status =
-        port_.read_holding_registers(settings_.station_unit, reg::station_status.address, reg::station_status.count);
-    if (!account(status, started)) {
-        if (state_ != DriverState::backing_off) {
-            enter_backoff("cannot read the station status");
-        }
-        return false;
-    }
-    charger_.station_max_current_a = float_at(status.value(), reg::station_status.address, reg::station_max_current);
+    charger_.station_max_current_a = float_at(*status, reg::station_status.address, reg::station_max_current);
     last_station_info_ = executor_.now();
     return true;
 }
@@ -217,23 +216,14 @@ void AlfenDriver::poll() {
         return;
     }
     const auto unit = settings_.socket_unit;
-    auto started = executor_.now();
-    auto measurements = port_.read_holding_registers(unit, reg::measurements.address, reg::measurements.count);
-    if (!account(measurements, started)) {
-        return;
-    }
-    started = executor_.now();
-    auto energy = port_.read_holding_registers(unit, reg::energy.address, reg::energy.count);
-    if (!account(energy, started)) {
-        return;
-    }
-    started = executor_.now();
-    auto status = port_.read_holding_registers(unit, reg::socket_status.address, reg::socket_status.count);
-    if (!account(status, started)) {
-        return;
+    auto measurements = read_block(unit, reg::measurements);
+    auto energy = measurements ? read_block(unit, reg::energy) : std::nullopt;
+    auto status = energy ? read_block(unit, reg::socket_status) : std::nullopt;
+    if (!status) {
+        return;  // counted; a broken connection has already moved the driver to backing_off
     }
 
-    const auto& m = measurements.value();
+    const auto& m = *measurements;
     const auto base = reg::measurements.address;
     for (int phase = 0; phase < 3; ++phase) {
         auto offset = static_cast<std::uint16_t>(2 * phase);
@@ -242,9 +232,9 @@ void AlfenDriver::poll() {
         charger_.power_w[phase] = float_at(m, base, reg::power_l1 + offset);
     }
     charger_.power_total_w = float_at(m, base, reg::power_sum);
-    charger_.energy_wh = value_or_zero(decode_float64(energy.value()));
+    charger_.energy_wh = value_or_zero(decode_float64(*energy));
 
-    const auto& s = status.value();
+    const auto& s = *status;
     const auto status_base = reg::socket_status.address;
     auto word = [&](std::uint16_t address) { return s[address - status_base]; };
     charger_.available = word(reg::availability) == 1;
@@ -269,7 +259,7 @@ void AlfenDriver::poll() {
     }
     if (state_ == DriverState::running && last_station_info_ &&
         executor_.now() - *last_station_info_ >= settings_.station_info_interval) {
-        read_station_info();
+        read_station_info(false);
     }
     if (on_poll_) {
         on_poll_();

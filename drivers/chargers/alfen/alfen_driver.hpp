@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 
+#include "drivers/chargers/alfen/alfen_registers.hpp"
 #include "drivers/core/backoff.hpp"
 #include "drivers/core/config.hpp"
 #include "drivers/core/executor.hpp"
@@ -129,7 +130,10 @@ private:
     void enter_running();
     void enter_backoff(const std::string& reason);
     void poll();
-    bool read_station_info();
+    // Station identification and limits from unit 200; on connect a failure moves to backing_off.
+    bool read_station_info(bool on_connect);
+    // One block read with latency and error accounting; std::nullopt when it failed.
+    std::optional<std::vector<std::uint16_t>> read_block(std::uint8_t unit, const RegisterBlock& block);
     bool write_setpoint(const char* reason);
     void check_setpoint_upkeep();
     void verify_last_write();
