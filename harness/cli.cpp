@@ -94,7 +94,7 @@ int run_command(const RunArguments& args) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run_cli(int argc, char** argv) {
     CLI::App app{"evhil: hardware-in-the-loop simulator and conformance harness for EV chargers"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "evhil 0.1.0");
@@ -147,5 +147,14 @@ int main(int argc, char** argv) {
     } catch (const ConfigError& error) {
         std::cerr << error.what() << "\n";
         return exit_bad_input;
+    }
+}
+
+int main(int argc, char** argv) {
+    try {
+        return run_cli(argc, argv);
+    } catch (const std::exception& error) {
+        std::cerr << "evhil: " << error.what() << "\n";
+        return exit_failed;
     }
 }

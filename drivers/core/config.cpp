@@ -16,8 +16,18 @@ ConfigError::ConfigError(const std::string& file, int line, int column, const st
       column_(column),
       message_(message) {}
 
-ConfigNode::ConfigNode(YAML::Node node, std::shared_ptr<const std::string> file, std::string path)
-    : node_(std::move(node)), file_(std::move(file)), path_(std::move(path)) {}
+ConfigNode::ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> file, std::string path)
+    : node_(node), file_(std::move(file)), path_(std::move(path)) {}
+
+// YAML::Node::operator= writes through to the node it refers to (it edits the document); reset() rebinds.
+ConfigNode& ConfigNode::operator=(const ConfigNode& other) {
+    if (this != &other) {
+        node_.reset(other.node_);
+        file_ = other.file_;
+        path_ = other.path_;
+    }
+    return *this;
+}
 
 ConfigNode ConfigNode::load_string(const std::string& text, const std::string& name) {
     auto file = std::make_shared<const std::string>(name);

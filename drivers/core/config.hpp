@@ -36,7 +36,10 @@ private:
 class ConfigNode {
 public:
     ConfigNode() : file_(std::make_shared<const std::string>("")) {}
-    ConfigNode(YAML::Node node, std::shared_ptr<const std::string> file, std::string path);
+    ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> file, std::string path);
+    ConfigNode(const ConfigNode&) = default;
+    // Rebinds to the other node; never edits the document (see config.cpp).
+    ConfigNode& operator=(const ConfigNode& other);
 
     // Reads and parses a file; a syntax error becomes a ConfigError at the parser's position.
     static ConfigNode load_file(const std::string& path);

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "drivers/core/config.hpp"
@@ -15,13 +17,18 @@ using namespace std::chrono_literals;
 
 // Writes a scenario to a temporary file and returns the ConfigError its loading raises.
 std::string load_error(const std::string& yaml) {
-    auto path = std::filesystem::temp_directory_path() / "evhil-config-test.yaml";
+    // One file per test: ctest runs the tests of this suite in parallel processes.
+    auto path = std::filesystem::temp_directory_path() /
+                fmt::format("evhil-config-{}-{}.yaml", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                            ::getpid());
     std::ofstream(path) << yaml;
     try {
         harness::load_scenario(path.string());
     } catch (const ConfigError& error) {
+        std::filesystem::remove(path);
         return fmt::format("{}:{}: {}", error.line(), error.column(), error.message());
     }
+    std::filesystem::remove(path);
     return "no error";
 }
 
@@ -94,6 +101,22 @@ TEST(Durations, ParseUnitsAndCombinations) {
     EXPECT_FALSE(parse_duration("5 minutes"));
     EXPECT_FALSE(parse_duration("-3s"));
     EXPECT_FALSE(parse_duration(""));
+}
+
+}  // namespace
+}  // namespace evhil
+
+namespace evhil {
+namespace {
+
+TEST(ConfigNode, AssignmentRebindsAndLeavesTheDocumentAlone) {
+    auto root = ConfigNode::load_string("a: 1\nb: 2\n", "test.yaml");
+    auto a = root.required("a");
+    auto b = root.required("b");
+    a = b;
+    EXPECT_EQ(a.as_string(), "2");
+    EXPECT_EQ(root.required("a").as_string(), "1");  // YAML::Node's own operator= would have made this 2
+    EXPECT_EQ(a.path(), "b");
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include "drivers/core/clock.hpp"
 #include "drivers/transport/modbus/modbus_port.hpp"
 
-struct _modbus;
+struct _modbus;  // NOLINT(bugprone-reserved-identifier): libmodbus's own name behind modbus_t
 
 namespace evhil::modbus {
 

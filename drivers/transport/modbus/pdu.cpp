@@ -115,8 +115,8 @@ std::variant<Request, ExceptionCode> decode_request(std::span<const std::uint8_t
             request.address = get_u16(pdu, 1);
             request.count = get_u16(pdu, 3);
             std::size_t byte_count = pdu[5];
-            if (request.count == 0 || request.count > max_write_registers || byte_count != request.count * 2u ||
-                pdu.size() != 6 + byte_count) {
+            if (request.count == 0 || request.count > max_write_registers ||
+                byte_count != std::size_t{request.count} * 2 || pdu.size() != 6 + byte_count) {
                 return ExceptionCode::illegal_data_value;
             }
             for (std::size_t i = 0; i < request.count; ++i) {
