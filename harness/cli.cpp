@@ -99,7 +99,7 @@ int run_cli(int argc, char** argv) {
     app.require_subcommand(1);
     app.set_version_flag("--version", "evhil 0.1.0");
     bool verbose = false;
-    app.add_flag("-v,--verbose", verbose, "Log driver and simulator activity to stderr");
+    app.add_flag("-v,--verbose", verbose, "Log driver and simulator activity to stderr (before the subcommand)");
 
     RunArguments run_args;
     auto* run = app.add_subcommand("run", "Run scenarios and write results.json, junit.xml and index.html");
@@ -133,10 +133,12 @@ int run_cli(int argc, char** argv) {
         int code = app.exit(error);
         return code == 0 ? 0 : exit_bad_input;
     }
-    log::set_level(verbose ? spdlog::level::info : spdlog::level::warn);
     if (run->parsed()) {
+        // Fault scenarios make the driver warn on purpose; the per-scenario lines and reports say what matters.
+        log::set_level(verbose ? spdlog::level::info : spdlog::level::err);
         return run_command(run_args);
     }
+    log::set_level(verbose ? spdlog::level::info : spdlog::level::warn);
     try {
         alfen_options.ev_plugged_in = !unplugged;
         alfen_options.initial_soc = soc_percent / 100.0;
