@@ -28,8 +28,7 @@ const std::vector<std::string> driver_state_labels{"stopped", "connecting", "run
 class AlfenRig final : public ChargerRig {
 public:
     AlfenRig(const DeviceSpec& device, RigContext& context)
-        : context_(context),
-          station_(device.station ? sim::alfen::parse_alfen_station_settings(*device.station)
+        : station_(device.station ? sim::alfen::parse_alfen_station_settings(*device.station)
                                   : sim::alfen::AlfenStationSettings{},
                    context.executor.clock(), &context.ev),
           server_(station_, context.executor.clock(), device.id),
@@ -152,7 +151,6 @@ public:
     }
 
 private:
-    RigContext& context_;
     sim::alfen::AlfenStation station_;
     modbus::InProcessServer server_;
     modbus::InProcessClient port_;

@@ -33,7 +33,6 @@ public:
             signal.values.reserve(samples);
         }
     }
-    bool has(const std::string& name) const { return recording_.find(name) != nullptr; }
     // The numeric value of a state label of a signal ("running" for driver.state).
     std::optional<double> label_value(const std::string& signal, const std::string& label) const {
         for (std::size_t i = 0; i < recording_.signals.size(); ++i) {

@@ -40,6 +40,7 @@ public:
     virtual void on_poll(std::function<void()> callback) = 0;
     // Switches a named fault (scenario.hpp: known_faults) on or off.
     virtual void set_fault(const std::string& name, bool on, const std::map<std::string, std::string>& params) = 0;
+    // Must include charger.applied_current and driver.commanded: the runner's safety invariants read them.
     virtual void add_signals(Recorder& recorder) = 0;
     virtual std::map<std::string, double> metrics() const = 0;
 };

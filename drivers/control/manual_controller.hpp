@@ -58,14 +58,12 @@ public:
         return limit;
     }
 
-    // Recomputes the setpoint and hands it on.
+    // Recomputes the setpoint and hands it on. When the limits leave no room for the minimum charging
+    // current the controller pauses rather than exceed a limit.
     void update() {
-        setpoint_a_ =
-            enabled_ ? std::clamp(requested_a_, settings_.min_current_a, std::max(settings_.min_current_a, limit()))
-                     : 0.0;
-        if (enabled_ && limit() < settings_.min_current_a) {
-            setpoint_a_ = 0.0;  // the limits leave no room for the minimum charging current
-        }
+        setpoint_a_ = (enabled_ && limit() >= settings_.min_current_a)
+                          ? std::clamp(requested_a_, settings_.min_current_a, limit())
+                          : 0.0;
         apply_(setpoint_a_);
     }
 
