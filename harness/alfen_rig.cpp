@@ -1,11 +1,15 @@
-// The Alfen NG9xx rig: AlfenStation simulator, in-process Modbus link (sim target), AlfenDriver.
+// The Alfen NG9xx rig: AlfenStation simulator (sim, wire) or a real station (bench), the link for the target,
+// and the production AlfenDriver.
 
 #include <fmt/format.h>
 
 #include <cmath>
+#include <set>
 
 #include "drivers/chargers/alfen/alfen_driver.hpp"
-#include "drivers/transport/modbus/in_process.hpp"
+#include "drivers/chargers/alfen/alfen_registers.hpp"
+#include "drivers/transport/modbus/register_codec.hpp"
+#include "harness/modbus_link.hpp"
 #include "harness/rig.hpp"
 #include "simulators/chargers/alfen/alfen_station.hpp"
 
@@ -25,64 +29,191 @@ double mode3_value(std::string_view state) {
 
 const std::vector<std::string> driver_state_labels{"stopped", "connecting", "running", "backing_off"};
 
+// On a bench only what the driver reads off the real station is known; these exist only in a simulator.
+const std::set<std::string> simulator_only_signals{"charger.phases", "charger.writes_accepted", "charger.reboots"};
+
+const BenchDevice* find_bench_device(const DeviceSpec& device, const RigContext& context) {
+    if (context.target != "bench") {
+        return nullptr;
+    }
+    auto found = context.bench->devices.find(device.id);
+    if (found == context.bench->devices.end()) {
+        device.node.fail(fmt::format("the bench file {} has no device '{}'", context.bench->file, device.id));
+    }
+    return &found->second;
+}
+
+alfen::AlfenDriverSettings driver_settings(const DeviceSpec& device, const BenchDevice* bench) {
+    auto settings = device.driver ? alfen::parse_alfen_driver_settings(*device.driver) : alfen::AlfenDriverSettings{};
+    if (bench != nullptr) {
+        settings.station_unit = bench->station_unit.value_or(settings.station_unit);
+        settings.socket_unit = bench->socket_unit.value_or(settings.socket_unit);
+    }
+    return settings;
+}
+
 class AlfenRig final : public ChargerRig {
 public:
     AlfenRig(const DeviceSpec& device, RigContext& context)
-        : station_(device.station ? sim::alfen::parse_alfen_station_settings(*device.station)
-                                  : sim::alfen::AlfenStationSettings{},
-                   context.executor.clock(), &context.ev),
-          server_(station_, context.executor.clock(), device.id),
-          port_(server_),
-          driver_(context.executor, port_,
-                  device.driver ? alfen::parse_alfen_driver_settings(*device.driver) : alfen::AlfenDriverSettings{},
+        : context_(context),
+          bench_(find_bench_device(device, context)),
+          station_(make_station(device, context, bench_)),
+          link_(make_link(device, context)),
+          driver_(context.executor, link_->port(), driver_settings(device, bench_),
                   context.rng.fork("driver:" + device.id), device.id) {
-        station_.set_on_reboot([this] { server_.drop_all_connections(); });
+        if (station_) {
+            station_->set_on_reboot([this] { link_->drop_all_connections(); });
+        }
     }
+    ~AlfenRig() override { AlfenRig::stop(); }
 
     void start() override { driver_.start(); }
-
-    void step(Duration dt) override {
-        station_.step(dt);
-        server_.expire_idle();
+    void stop() override {
+        // The link first: its tap then ends every connection itself, so a trace always ends the same way
+        // rather than racing the driver's own disconnect.
+        link_->stop();
+        driver_.stop();
     }
 
-    void set_current(double amps) override { driver_.set_current(amps); }
+    void step(Duration dt) override {
+        if (station_) {
+            station_->step(dt);
+        }
+        link_->step();
+    }
+
+    void set_current(double amps) override {
+        if (bench_ != nullptr) {
+            if (bench_->read_only) {
+                ++suppressed_writes_;
+                return;
+            }
+            if (amps > bench_->max_current_a) {
+                ++capped_commands_;
+                amps = bench_->max_current_a;
+            }
+        }
+        driver_.set_current(amps);
+    }
     double driver_station_limit_a() const override { return driver_.charger().station_max_current_a; }
     double hard_limit_a() const override {
-        return std::min(station_.station_max_current_a(), station_.settings().cable_max_current_a);
+        if (station_) {
+            return std::min(station_->station_max_current_a(), station_->settings().cable_max_current_a);
+        }
+        double station_max = driver_.charger().station_max_current_a;
+        return station_max > 0 ? std::min(station_max, bench_->max_current_a) : bench_->max_current_a;
     }
     void on_poll(std::function<void()> callback) override { driver_.on_poll(std::move(callback)); }
 
-    void set_fault(const std::string& name, bool on, const std::map<std::string, std::string>& params) override {
-        auto& faults = server_.faults();
-        if (name == "link_down") {
-            faults.link_down = on;
-        } else if (name == "close") {
-            if (on) {
-                server_.drop_all_connections();
-            }
-        } else if (name == "hang") {
-            faults.hang = on;
-        } else if (name == "exception") {
-            faults.exception.reset();
-            if (on) {
-                auto code = params.count("code") ? modbus::parse_exception_code(params.at("code"))
-                                                 : modbus::ExceptionCode::server_device_busy;
-                faults.exception = code.value_or(modbus::ExceptionCode::server_device_failure);
-            }
-        } else if (name == "reboot") {
-            if (on) {
-                station_.reboot();
-            }
-        } else if (name == "station_error") {
-            station_.set_error(on);
-        } else if (name == "driver_stall") {
+    bool can_perform(const Action& action) const override {
+        if (station_) {
+            return true;
+        }
+        if (action.what == "fault" || action.what == "fault_off") {
+            // The tap is ours on a bench too, and so is the driver.
+            return action.fault == "link_down" || action.fault == "driver_stall";
+        }
+        return action.what != "plug_in" && action.what != "unplug" && action.what != "set_soc";
+    }
+
+    void set_fault(const Action& action, bool on) override {
+        if (action.fault == "driver_stall") {
             driver_.suspend(on);
+        } else if (action.fault == "reboot" || action.fault == "station_error") {
+            std::lock_guard lock(context_.model_mutex);
+            if (action.fault == "station_error") {
+                station_->set_error(on);
+            } else if (on) {
+                station_->reboot();
+            }
+        } else {
+            link_->set_fault(action, on);
         }
     }
 
     void add_signals(Recorder& r) override {
-        const auto& st = station_;
+        if (station_) {
+            add_station_signals(r);
+        } else {
+            add_bench_station_signals(r);
+        }
+        r.add("charger.connections", "", [this] { return link_->open_connections(); });
+        add_driver_signals(r);
+    }
+
+    bool observable(const std::string& signal) const override {
+        return station_ != nullptr || (!signal.starts_with("ev.") && simulator_only_signals.count(signal) == 0);
+    }
+
+    std::map<std::string, double> metrics() const override {
+        const auto& c = driver_.counters();
+        std::map<std::string, double> result{
+            {"driver.requests", static_cast<double>(c.requests)},
+            {"driver.errors", static_cast<double>(c.errors)},
+            {"driver.exceptions", static_cast<double>(c.exceptions)},
+            {"driver.timeouts", static_cast<double>(c.timeouts)},
+            {"driver.connects", static_cast<double>(c.connects)},
+            {"driver.reconnects", static_cast<double>(c.reconnects)},
+            {"driver.connect_failures", static_cast<double>(c.connect_failures)},
+            {"driver.polls", static_cast<double>(c.polls)},
+            {"driver.writes", static_cast<double>(c.writes)},
+            {"driver.verified_writes", static_cast<double>(c.verified_writes)},
+            {"driver.verify_failures", static_cast<double>(c.verify_failures)},
+            {"driver.latency_mean_s", c.mean_latency_s()},
+            {"driver.latency_max_s", c.max_latency_s},
+            {"driver.sessions_completed", static_cast<double>(driver_.session().completed)},
+        };
+        result.merge(link_->metrics());
+        if (station_) {
+            result["charger.energy_kwh"] = station_->energy_delivered_wh() / 1000.0;
+        }
+        if (bench_ != nullptr) {
+            result["bench.capped_commands"] = static_cast<double>(capped_commands_);
+            result["bench.suppressed_writes"] = static_cast<double>(suppressed_writes_);
+        }
+        return result;
+    }
+
+    std::vector<modbus::TapEvent> take_trace_events() override { return link_->take_trace_events(); }
+
+    std::optional<double> setpoint_in(const modbus::Request& request) const override {
+        if (request.function != modbus::function::write_multiple_registers ||
+            request.address != alfen::reg::setpoint || request.values.size() != 2) {
+            return std::nullopt;
+        }
+        return modbus::decode_float32(request.values);
+    }
+
+private:
+    static std::unique_ptr<sim::alfen::AlfenStation> make_station(const DeviceSpec& device, RigContext& context,
+                                                                  const BenchDevice* bench) {
+        if (bench != nullptr) {
+            return nullptr;  // the real station stands in for it
+        }
+        auto settings = device.station ? sim::alfen::parse_alfen_station_settings(*device.station)
+                                       : sim::alfen::AlfenStationSettings{};
+        return std::make_unique<sim::alfen::AlfenStation>(settings, context.executor.clock(), &context.ev);
+    }
+
+    std::unique_ptr<ModbusLink> make_link(const DeviceSpec& device, RigContext& context) {
+        if (context.target == "sim") {
+            return make_in_process_link(*station_, context.executor.clock(), device.id);
+        }
+        WireLinkSettings settings;
+        if (bench_ != nullptr) {
+            settings.device_host = bench_->host;
+            settings.device_port = bench_->port;
+            settings.client.connect_timeout = bench_->connect_timeout;
+            settings.client.response_timeout = bench_->response_timeout;
+        } else {
+            settings.device = station_.get();
+            settings.device_mutex = &context.model_mutex;
+        }
+        return make_socket_link(context.executor.clock(), settings);
+    }
+
+    void add_station_signals(Recorder& r) {
+        const auto& st = *station_;
         r.add("charger.setpoint", "A", [&st] { return st.setpoint_a(); });
         r.add("charger.applied_current", "A", [&st] { return st.applied_current_a(); });
         r.add("charger.validity_remaining", "s", [&st] { return static_cast<double>(st.validity_remaining_s()); });
@@ -92,10 +223,31 @@ public:
         r.add("charger.power", "W", [&st] { return st.power_w(); });
         r.add("charger.energy", "kWh", [&st] { return st.energy_delivered_wh() / 1000.0; });
         r.add("charger.phases", "", [&st] { return static_cast<double>(st.phases()); });
-        r.add("charger.connections", "", [this] { return static_cast<double>(server_.sessions().open_count()); });
         r.add("charger.writes_accepted", "", [&st] { return static_cast<double>(st.writes_accepted()); });
         r.add("charger.reboots", "", [&st] { return static_cast<double>(st.reboots()); });
+    }
 
+    // On a bench the station's side is what the driver last read from it.
+    void add_bench_station_signals(Recorder& r) {
+        const auto& d = driver_;
+        auto read = [&d](double (*field)(const alfen::AlfenChargerState&)) {
+            return [&d, field] { return d.charger().valid ? field(d.charger()) : std::nan(""); };
+        };
+        r.add("charger.setpoint", "A", read([](const auto& c) { return c.setpoint_readback_a; }));
+        r.add("charger.applied_current", "A", read([](const auto& c) { return c.applied_current_a; }));
+        r.add("charger.validity_remaining", "s", read([](const auto& c) { return c.validity_remaining_s; }));
+        r.add("charger.setpoint_accounted", "", read([](const auto& c) { return c.setpoint_accounted ? 1.0 : 0.0; }));
+        r.add(
+            "charger.mode3", "", read([](const auto& c) { return mode3_value(c.mode3_state); }), mode3_labels);
+        r.add("charger.power", "W", read([](const auto& c) { return c.power_total_w; }));
+        r.add("charger.energy", "kWh", read([](const auto& c) { return c.energy_wh / 1000.0; }));
+        auto unknown = [] { return std::nan(""); };
+        r.add("charger.phases", "", unknown);
+        r.add("charger.writes_accepted", "", unknown);
+        r.add("charger.reboots", "", unknown);
+    }
+
+    void add_driver_signals(Recorder& r) {
         const auto& d = driver_;
         r.add(
             "driver.state", "", [&d] { return static_cast<double>(d.state()); }, driver_state_labels);
@@ -126,43 +278,18 @@ public:
         r.add("driver.last_session_duration", "s", [&d] { return d.session().last_duration_s; });
     }
 
-    std::map<std::string, double> metrics() const override {
-        const auto& c = driver_.counters();
-        return {
-            {"driver.requests", static_cast<double>(c.requests)},
-            {"driver.errors", static_cast<double>(c.errors)},
-            {"driver.exceptions", static_cast<double>(c.exceptions)},
-            {"driver.timeouts", static_cast<double>(c.timeouts)},
-            {"driver.connects", static_cast<double>(c.connects)},
-            {"driver.reconnects", static_cast<double>(c.reconnects)},
-            {"driver.connect_failures", static_cast<double>(c.connect_failures)},
-            {"driver.polls", static_cast<double>(c.polls)},
-            {"driver.writes", static_cast<double>(c.writes)},
-            {"driver.verified_writes", static_cast<double>(c.verified_writes)},
-            {"driver.verify_failures", static_cast<double>(c.verify_failures)},
-            {"driver.latency_mean_s", c.mean_latency_s()},
-            {"driver.latency_max_s", c.max_latency_s},
-            {"driver.sessions_completed", static_cast<double>(driver_.session().completed)},
-            {"charger.requests_served", static_cast<double>(server_.requests_served())},
-            {"charger.connections_refused", static_cast<double>(server_.sessions().refused_count())},
-            {"charger.idle_disconnects", static_cast<double>(server_.sessions().idle_closed_count())},
-            {"charger.energy_kwh", station_.energy_delivered_wh() / 1000.0},
-        };
-    }
-
-private:
-    sim::alfen::AlfenStation station_;
-    modbus::InProcessServer server_;
-    modbus::InProcessClient port_;
+    RigContext& context_;
+    const BenchDevice* bench_;
+    std::unique_ptr<sim::alfen::AlfenStation> station_;
+    std::unique_ptr<ModbusLink> link_;
     alfen::AlfenDriver driver_;
+    std::uint64_t capped_commands_ = 0;
+    std::uint64_t suppressed_writes_ = 0;
 };
 
 }  // namespace
 
 std::unique_ptr<ChargerRig> make_charger_rig(const DeviceSpec& device, RigContext& context) {
-    if (context.target != "sim") {
-        device.node.fail(fmt::format("target '{}' is not available yet for {}", context.target, device.type));
-    }
     if (device.type == "alfen") {
         return std::make_unique<AlfenRig>(device, context);
     }

@@ -1,16 +1,25 @@
 // evhil: the scenario runner and simulator launcher.
-//   evhil run [--target sim] [--seed N] [--out DIR] PATH...    run scenarios, write reports
+//   evhil run [--target sim|wire|bench] [--bench FILE] [--operator] [--seed N] [--out DIR] PATH...
+//                                                               run scenarios, write reports (and traces)
+//   evhil baseline update [--seed N] PATH...                    accept the wire protocol as the new baselines
 //   evhil sim alfen [--host H] [--port N] ...                   serve a simulated Alfen NG9xx on Modbus TCP
 // Exit codes: 0 all passed, 1 a scenario failed, 2 bad input (nothing ran).
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <atomic>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "drivers/core/config.hpp"
 #include "drivers/core/log.hpp"
+#include "harness/baseline.hpp"
+#include "harness/bench_file.hpp"
+#include "harness/operator_console.hpp"
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/scenario.hpp"
@@ -28,22 +37,124 @@ struct RunArguments {
     std::string target = "sim";
     std::optional<std::uint64_t> seed;
     std::string out = "reports/out";
+    std::string bench_file;
+    std::string baselines = "reports/baselines";
+    bool operator_prompts = false;
+    bool update_baselines = false;
+    unsigned jobs = 0;  // 0: as many as there are scenarios on wire, 1 elsewhere
     std::vector<std::string> paths;
-    bool verbose = false;
 };
 
-int run_command(const RunArguments& args) {
-    if (args.target != "sim") {
-        std::cerr << fmt::format("evhil run: target '{}' is not available in this build yet (only 'sim')\n",
-                                 args.target);
-        return exit_bad_input;
+void print_result(const ScenarioResult& result) {
+    std::size_t judged = std::count_if(result.expectations.begin(), result.expectations.end(),
+                                       [](const ExpectationResult& e) { return !e.skipped; });
+    std::size_t passed = std::count_if(result.expectations.begin(), result.expectations.end(),
+                                       [](const ExpectationResult& e) { return e.passed; });
+    std::string label = result.status == "passed" ? "PASS" : result.status == "skipped" ? "SKIP" : "FAIL";
+    std::cout << fmt::format("{} {:<32} {}/{} expectations, {} of scenario time in {:.2f} s  ({})\n", label,
+                             result.name, passed, judged, format_duration(from_seconds(result.simulated_s)),
+                             result.wall_s, result.file);
+    if (!result.message.empty()) {
+        std::cout << "     " << result.message << "\n";
     }
+    for (const auto& expectation : result.expectations) {
+        if (!expectation.passed) {
+            std::cout << fmt::format("     {}:{}: {} — {}\n", result.file, expectation.line, expectation.description,
+                                     expectation.detail);
+        }
+    }
+    for (const auto& action : result.skipped_actions) {
+        std::cout << "     skipped action: " << action << "\n";
+    }
+    for (const auto& comparison : result.baselines) {
+        std::cout << fmt::format("     baseline {}: {}\n", comparison.status, comparison.path);
+    }
+    std::cout << std::flush;
+}
+
+// Wire runs are real time and mostly waiting on sockets, so scenarios run side by side; each has its own
+// clock, threads and ephemeral ports.
+// `finish` completes a result (baselines) before it is printed.
+std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, const RunOptions& options, unsigned jobs,
+                                    const std::function<void(ScenarioResult&)>& finish) {
+    std::vector<ScenarioResult> results(scenarios.size());
+    std::atomic<std::size_t> next = 0;
+    std::mutex print_mutex;
+    auto worker = [&] {
+        for (std::size_t i = next++; i < scenarios.size(); i = next++) {
+            results[i] = run_scenario(scenarios[i], options);
+            std::lock_guard lock(print_mutex);
+            finish(results[i]);
+            print_result(results[i]);
+        }
+    };
+    std::vector<std::thread> threads;
+    for (unsigned j = 1; j < std::min<std::size_t>(jobs, scenarios.size()); ++j) {
+        threads.emplace_back(worker);
+    }
+    worker();
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    return results;
+}
+
+// A wire run's protocol against its committed baseline: a difference nobody accepted fails the scenario.
+void check_baselines(ScenarioResult& result, const std::string& directory, bool update) {
+    for (const auto& trace : result.traces) {
+        BaselineComparison comparison;
+        comparison.path = baseline_path(directory, trace.scenario, trace.device).string();
+        auto current = normalise_trace(trace);
+        if (update) {
+            if (result.status != "passed") {
+                comparison.status = "not updated";
+                result.message = "baseline not updated: the run did not pass";
+            } else {
+                write_baseline(comparison.path, current);
+                comparison.status = "updated";
+            }
+        } else if (auto baseline = read_baseline(comparison.path)) {
+            comparison.rows = diff_lines(*baseline, current);
+            comparison.status = has_differences(comparison.rows) ? "differs" : "matched";
+        } else {
+            comparison.rows = diff_lines({}, current);
+            comparison.status = "missing";
+        }
+        if (comparison.status == "differs" || comparison.status == "missing") {
+            result.status = "failed";
+            result.message = fmt::format(
+                "protocol {} baseline {}; if the change is intended, accept it with `evhil baseline update {}`",
+                comparison.status == "missing" ? "has no" : "differs from", comparison.path, result.file);
+        }
+        result.baselines.push_back(std::move(comparison));
+    }
+}
+
+int run_command(const RunArguments& args) {
     auto files = expand_scenario_paths(args.paths);
     if (files.empty()) {
         std::cerr << "evhil run: no scenario files found in the given paths\n";
         return exit_bad_input;
     }
     RunOptions options{args.target, args.seed.value_or(std::random_device{}())};
+    std::optional<BenchFile> bench;
+    std::optional<OperatorConsole> console;
+    try {
+        if (args.target == "bench") {
+            if (args.bench_file.empty()) {
+                std::cerr << "evhil run: --target bench needs --bench FILE (see docs/bench.md)\n";
+                return exit_bad_input;
+            }
+            bench = load_bench_file(args.bench_file);
+            options.bench = &*bench;
+            if (args.operator_prompts) {
+                options.console = &console.emplace(std::cin, std::cerr);
+            }
+        }
+    } catch (const ConfigError& error) {
+        std::cerr << error.what() << "\n";
+        return exit_bad_input;
+    }
     // Load and validate everything before running anything: bad input runs nothing.
     std::vector<Scenario> scenarios;
     bool bad_input = false;
@@ -60,27 +171,28 @@ int run_command(const RunArguments& args) {
         return exit_bad_input;
     }
 
-    std::cout << fmt::format("evhil run: seed {} target {} ({} scenarios)\n", options.seed, options.target,
-                             scenarios.size());
-    RunResult run{options.seed, options.target, {}};
-    for (const auto& scenario : scenarios) {
-        auto result = run_scenario(scenario, options);
-        std::size_t passed = std::count_if(result.expectations.begin(), result.expectations.end(),
-                                           [](const ExpectationResult& e) { return e.passed; });
-        std::string label = result.status == "passed" ? "PASS" : result.status == "skipped" ? "SKIP" : "FAIL";
-        std::cout << fmt::format("{} {:<32} {}/{} expectations, {} simulated in {:.2f} s  ({})\n", label, result.name,
-                                 passed, result.expectations.size(), format_duration(from_seconds(result.simulated_s)),
-                                 result.wall_s, result.file);
-        if (!result.message.empty()) {
-            std::cout << "     " << result.message << "\n";
+    unsigned jobs = args.jobs != 0 ? args.jobs : args.target == "wire" ? static_cast<unsigned>(scenarios.size()) : 1;
+    if (args.target == "bench") {
+        jobs = 1;  // one bench, one scenario at a time
+    }
+    std::cout << fmt::format("evhil run: seed {} target {} ({} scenarios{})\n", options.seed, options.target,
+                             scenarios.size(), jobs > 1 ? fmt::format(", {} at a time", jobs) : "");
+    std::optional<std::string> baseline_error;
+    auto finish = [&](ScenarioResult& result) {
+        if (args.target != "wire" || result.status == "skipped") {
+            return;
         }
-        for (const auto& expectation : result.expectations) {
-            if (!expectation.passed) {
-                std::cout << fmt::format("     {}:{}: {} — {}\n", result.file, expectation.line,
-                                         expectation.description, expectation.detail);
-            }
+        try {
+            check_baselines(result, args.baselines, args.update_baselines);
+        } catch (const std::exception& error) {
+            result.status = "error";
+            result.message = error.what();
+            baseline_error = error.what();
         }
-        run.scenarios.push_back(std::move(result));
+    };
+    RunResult run{options.seed, options.target, run_all(scenarios, options, jobs, finish)};
+    if (baseline_error) {
+        std::cerr << "evhil run: " << *baseline_error << "\n";
     }
     try {
         write_reports(run, args.out);
@@ -90,6 +202,16 @@ int run_command(const RunArguments& args) {
     }
     std::cout << fmt::format("reports: {}/results.json, {}/junit.xml, {}/index.html\n", args.out, args.out, args.out);
     return run.all_passed() ? 0 : exit_failed;
+}
+
+void add_run_options(CLI::App* command, RunArguments& args) {
+    command->add_option("--seed", args.seed, "Seed for every random choice; the same seed reproduces the run");
+    command->add_option("--out", args.out, "Folder for the reports (and traces/ on wire and bench)")
+        ->capture_default_str();
+    command->add_option("--baselines", args.baselines, "Folder of the protocol baselines wire runs are compared with")
+        ->capture_default_str();
+    command->add_option("--jobs", args.jobs, "Scenarios run side by side on wire (default: all of them)");
+    command->add_option("paths", args.paths, "Scenario files or folders")->required();
 }
 
 }  // namespace
@@ -103,11 +225,25 @@ int run_cli(int argc, char** argv) {
 
     RunArguments run_args;
     auto* run = app.add_subcommand("run", "Run scenarios and write results.json, junit.xml and index.html");
-    run->add_option("--target", run_args.target, "Where to run: sim (in-process, virtual time)")
-        ->check(CLI::IsMember({"sim", "wire", "bench"}));
-    run->add_option("--seed", run_args.seed, "Seed for every random choice; the same seed reproduces the run");
-    run->add_option("--out", run_args.out, "Folder for the reports")->capture_default_str();
-    run->add_option("paths", run_args.paths, "Scenario files or folders")->required();
+    run->add_option("--target", run_args.target,
+                    "sim: in-process, virtual time; wire: simulators on loopback sockets, real time; "
+                    "bench: real devices from --bench")
+        ->check(CLI::IsMember({"sim", "wire", "bench"}))
+        ->capture_default_str();
+    run->add_option("--bench", run_args.bench_file, "Bench file mapping devices to real endpoints (docs/bench.md)")
+        ->check(CLI::ExistingFile);
+    run->add_flag("--operator", run_args.operator_prompts,
+                  "On a bench, prompt for actions only a simulator can do (else they are skipped and listed)");
+    add_run_options(run, run_args);
+
+    RunArguments baseline_args;
+    baseline_args.target = "wire";
+    baseline_args.update_baselines = true;
+    auto* baseline = app.add_subcommand("baseline", "Protocol regression baselines");
+    baseline->require_subcommand(1);
+    auto* update = baseline->add_subcommand(
+        "update", "Run scenarios on the wire target and accept their protocol as the new baselines");
+    add_run_options(update, baseline_args);
 
     sim::alfen::AlfenStandaloneOptions alfen_options;
     auto* sim = app.add_subcommand("sim", "Run a simulated device on a real network port");
@@ -133,10 +269,10 @@ int run_cli(int argc, char** argv) {
         int code = app.exit(error);
         return code == 0 ? 0 : exit_bad_input;
     }
-    if (run->parsed()) {
+    if (run->parsed() || update->parsed()) {
         // Fault scenarios make the driver warn on purpose; the per-scenario lines and reports say what matters.
         log::set_level(verbose ? spdlog::level::info : spdlog::level::err);
-        return run_command(run_args);
+        return run_command(run->parsed() ? run_args : baseline_args);
     }
     log::set_level(verbose ? spdlog::level::info : spdlog::level::warn);
     try {

@@ -56,7 +56,7 @@ void check_names(const Expectation& expectation, const Recorder& recorder) {
 }
 
 ExpectationResult judge(const Expectation& expectation, const Recorder& recorder, const EventTimes& events,
-                        double end_s) {
+                        double end_s, double slack_s) {
     ExpectationResult result;
     result.description = expectation.description;
     result.kind = expectation.kind;
@@ -83,6 +83,13 @@ ExpectationResult judge(const Expectation& expectation, const Recorder& recorder
         }
         window_start = anchor;
         window_end = anchor + to_seconds(*expectation.within);
+    }
+    if (expectation.kind == "within" || (expectation.kind == "eventually" && expectation.until)) {
+        window_end += slack_s;
+    }
+    if (expectation.kind == "always" || expectation.kind == "never") {
+        window_start += expectation.from ? slack_s : 0.0;
+        window_end -= expectation.until ? slack_s : 0.0;
     }
     if (expectation.kind == "at_end") {
         window_start = times.back();

@@ -71,6 +71,11 @@ std::string render(const RunResult& run, Writer writer) {
 
 }  // namespace
 
+std::string trace_file_name(const ProtocolTrace& trace, const std::string& extension, bool several_devices) {
+    std::string stem = several_devices ? trace.scenario + "." + trace.device : trace.scenario;
+    return "traces/" + stem + extension;
+}
+
 void write_reports(const RunResult& run, const fs::path& out_dir) {
     std::error_code ec;
     fs::create_directories(out_dir, ec);
@@ -84,6 +89,13 @@ void write_reports(const RunResult& run, const fs::path& out_dir) {
     replace_file(out_dir / "results.json", json);
     replace_file(out_dir / "junit.xml", junit);
     replace_file(out_dir / "index.html", html);
+    for (const auto& scenario : run.scenarios) {
+        bool several = scenario.traces.size() > 1;
+        for (const auto& trace : scenario.traces) {
+            write_text_trace(trace, out_dir / trace_file_name(trace, ".trace", several));
+            write_pcapng(trace, out_dir / trace_file_name(trace, ".pcapng", several));
+        }
+    }
 }
 
 }  // namespace evhil::harness

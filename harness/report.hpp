@@ -13,7 +13,12 @@ void write_results_json(const RunResult& run, std::ostream& out);
 void write_junit_xml(const RunResult& run, std::ostream& out);
 void write_html_report(const RunResult& run, std::ostream& out);
 
-// Creates out_dir and writes results.json, junit.xml and index.html into it. Each file is rendered in
+// "traces/<scenario>.trace": where a device's protocol trace goes, relative to the report folder. A
+// scenario with several devices gets "<scenario>.<device>.trace".
+std::string trace_file_name(const ProtocolTrace& trace, const std::string& extension, bool several_devices = false);
+
+// Creates out_dir and writes results.json, junit.xml and index.html into it, and the protocol traces of wire
+// and bench runs under out_dir/traces. Each file is rendered in
 // memory, written to a temporary name in out_dir, synced and renamed into place, so readers never see a
 // half-written report. Throws std::runtime_error naming the path on failure.
 void write_reports(const RunResult& run, const std::filesystem::path& out_dir);

@@ -4,6 +4,7 @@
 #include <iterator>
 
 #include "harness/report.hpp"
+#include "harness/report_baseline_html.hpp"
 #include "harness/report_format.hpp"
 #include "harness/svg_plot.hpp"
 
@@ -74,7 +75,7 @@ std::string format_metric(double value) {
 std::size_t passed_count(const ScenarioResult& scenario) {
     std::size_t count = 0;
     for (const auto& expectation : scenario.expectations) {
-        count += expectation.passed ? 1 : 0;
+        count += expectation.passed || expectation.skipped ? 1 : 0;
     }
     return count;
 }
@@ -129,7 +130,7 @@ void render_expectations(std::string& out, const ScenarioResult& scenario) {
         append(out, "<h3>Failed expectations</h3>\n<table class=\"failed\">\n");
         append(out, "<tr><th>Failed at</th><th>Expectation</th><th>Kind</th><th>Line</th><th>Detail</th></tr>\n");
         for (const auto& expectation : scenario.expectations) {
-            if (expectation.passed) {
+            if (expectation.passed || expectation.skipped) {
                 continue;
             }
             append(out,
@@ -150,11 +151,11 @@ void render_expectations(std::string& out, const ScenarioResult& scenario) {
            "<table class=\"expectations\">\n<tr><th>Result</th><th>Expectation</th><th>Kind</th><th>Line</th>"
            "<th>Failed at</th><th>Detail</th></tr>\n");
     for (const auto& expectation : scenario.expectations) {
-        const char* result = expectation.passed ? "passed" : "failed";
+        const char* result = expectation.passed ? "passed" : expectation.skipped ? "skipped" : "failed";
         append(out,
                "<tr{}><td class=\"status {}\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
                "<td class=\"num\">{}</td><td>{}</td></tr>\n",
-               expectation.passed ? "" : " class=\"fail\"", result, result, escape_markup(expectation.description),
+               expectation.passed || expectation.skipped ? "" : " class=\"fail\"", result, result, escape_markup(expectation.description),
                escape_markup(expectation.kind), line_text(expectation), escape_markup(failed_at_text(expectation)),
                escape_markup(expectation.detail));
     }
@@ -186,6 +187,39 @@ void render_events_and_metrics(std::string& out, const ScenarioResult& scenario)
     append(out, "</table>\n");
 }
 
+void render_skipped_actions(std::string& out, const ScenarioResult& scenario) {
+    if (scenario.skipped_actions.empty()) {
+        return;
+    }
+    append(out, "<h3>Actions not performed</h3>\n<ul class=\"skipped\">\n");
+    for (const auto& action : scenario.skipped_actions) {
+        append(out, "<li>{}</li>\n", escape_markup(action));
+    }
+    append(out, "</ul>\n");
+}
+
+// Links to the traces and, for wire runs, the protocol compared with its baseline side by side.
+void render_protocol(std::string& out, const ScenarioResult& scenario) {
+    if (scenario.traces.empty()) {
+        return;
+    }
+    append(out, "<h3>Protocol</h3>\n<ul>\n");
+    bool several = scenario.traces.size() > 1;
+    for (const auto& trace : scenario.traces) {
+        append(out, "<li>{}: <a href=\"{}\">text trace</a> &middot; <a href=\"{}\">pcapng</a> ({} events)</li>\n",
+               escape_markup(trace.device), escape_markup(trace_file_name(trace, ".trace", several)),
+               escape_markup(trace_file_name(trace, ".pcapng", several)), trace.events.size());
+    }
+    append(out, "</ul>\n");
+    for (const auto& baseline : scenario.baselines) {
+        append(out, "<p class=\"meta\">Baseline <code>{}</code>: <b>{}</b></p>\n", escape_markup(baseline.path),
+               escape_markup(baseline.status));
+        if (baseline.status == "differs" || baseline.status == "missing") {
+            out += render_baseline_diff_html("Protocol against baseline", baseline.rows);
+        }
+    }
+}
+
 void render_scenario(std::string& out, const ScenarioResult& scenario, std::size_t number) {
     append(out, "<section id=\"scenario-{}\">\n<h2>{} {}</h2>\n", number, escape_markup(scenario.name),
            status_span(scenario.status));
@@ -201,7 +235,9 @@ void render_scenario(std::string& out, const ScenarioResult& scenario, std::size
         out += plot;
     }
     render_expectations(out, scenario);
+    render_skipped_actions(out, scenario);
     render_events_and_metrics(out, scenario);
+    render_protocol(out, scenario);
     append(out, "</section>\n");
 }
 

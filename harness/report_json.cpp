@@ -51,6 +51,9 @@ Json expectation_json(const ExpectationResult& expectation) {
     out["description"] = expectation.description;
     out["kind"] = expectation.kind;
     out["passed"] = expectation.passed;
+    if (expectation.skipped) {
+        out["skipped"] = true;
+    }
     out["line"] = expectation.line;
     out["failed_at_s"] = expectation.failed_at_s ? number_or_null(*expectation.failed_at_s) : Json(nullptr);
     out["detail"] = expectation.detail;
@@ -85,6 +88,25 @@ Json scenario_json(const ScenarioResult& scenario) {
         events.push_back(Json{{"t", number_or_null(event.time_s)}, {"text", event.text}});
     }
     out["events"] = std::move(events);
+    if (!scenario.skipped_actions.empty()) {
+        out["skipped_actions"] = scenario.skipped_actions;
+    }
+    if (!scenario.traces.empty()) {
+        Json traces = Json::array();
+        for (const auto& trace : scenario.traces) {
+            traces.push_back(Json{{"device", trace.device},
+                                  {"text", trace_file_name(trace, ".trace")},
+                                  {"pcapng", trace_file_name(trace, ".pcapng")}});
+        }
+        out["traces"] = std::move(traces);
+    }
+    if (!scenario.baselines.empty()) {
+        Json baselines = Json::array();
+        for (const auto& baseline : scenario.baselines) {
+            baselines.push_back(Json{{"path", baseline.path}, {"status", baseline.status}});
+        }
+        out["baselines"] = std::move(baselines);
+    }
 
     Json signals = Json::object();
     for (const auto& signal : scenario.recording.signals) {

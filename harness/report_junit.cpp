@@ -21,7 +21,7 @@ std::string junit_seconds(double seconds) {
 std::string failed_expectation_lines(const ScenarioResult& scenario) {
     std::string text;
     for (const auto& expectation : scenario.expectations) {
-        if (expectation.passed) {
+        if (expectation.passed || expectation.skipped) {
             continue;
         }
         const std::string when =
@@ -39,7 +39,7 @@ std::string failed_expectation_lines(const ScenarioResult& scenario) {
 std::size_t failed_count(const ScenarioResult& scenario) {
     std::size_t count = 0;
     for (const auto& expectation : scenario.expectations) {
-        count += expectation.passed ? 0 : 1;
+        count += expectation.passed || expectation.skipped ? 0 : 1;
     }
     return count;
 }

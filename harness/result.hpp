@@ -8,6 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "harness/baseline.hpp"
+#include "harness/protocol_trace.hpp"
+
 namespace evhil::harness {
 
 struct SignalSeries {
@@ -38,11 +41,19 @@ struct ExpectationResult {
     std::optional<double> failed_at_s;  // when it was violated (always/never) or when its window closed
     std::string detail;                 // what was seen, e.g. "value 16 at t=3605s"
     int line = 0;                       // line in the scenario file, 0 for built-in invariants
+    bool skipped = false;               // not judged: its signal cannot be observed on this target (bench)
 };
 
 struct TimelineEvent {
     double time_s = 0;
     std::string text;  // "plug_in", "fault link_down on", ...
+};
+
+// The protocol of a wire run compared with its committed baseline.
+struct BaselineComparison {
+    std::string path;
+    std::string status;  // matched | differs | missing | updated
+    std::vector<DiffRow> rows;
 };
 
 struct ScenarioResult {
@@ -56,7 +67,11 @@ struct ScenarioResult {
     std::vector<ExpectationResult> expectations;
     std::map<std::string, double> metrics;  // final driver counters and measured figures
     std::vector<TimelineEvent> events;
+    // Timeline actions the target could not perform: skipped (no --operator) or not confirmed in time.
+    std::vector<std::string> skipped_actions;
     Recording recording;
+    std::vector<ProtocolTrace> traces;  // wire and bench: one per device
+    std::vector<BaselineComparison> baselines;
 };
 
 struct RunResult {

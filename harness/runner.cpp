@@ -4,29 +4,41 @@
 
 #include <chrono>
 #include <cmath>
+#include <mutex>
 
 #include "drivers/control/manual_controller.hpp"
 #include "drivers/core/executor.hpp"
 #include "drivers/core/log.hpp"
+#include "harness/invariants.hpp"
 #include "harness/judge.hpp"
+#include "harness/latency.hpp"
 #include "harness/rig.hpp"
 #include "simulators/physics/site.hpp"
 
 namespace evhil::harness {
 namespace {
 
+std::unique_ptr<Clock> make_clock(const Scenario& scenario, const std::string& target) {
+    if (target == "sim") {
+        return std::make_unique<VirtualClock>(scenario.start);
+    }
+    return std::make_unique<RealClock>(scenario.start);
+}
+
 // Everything one scenario run is made of, wired on one clock.
 struct Bench {
     Bench(const Scenario& scenario, const RunOptions& options, std::uint64_t seed)
-        : clock(scenario.start),
-          executor(clock),
+        : clock(make_clock(scenario, options.target)),
+          executor(*clock),
           rng(seed),
           ev(scenario.ev.settings),
           site(scenario.pv, scenario.house, rng.fork("site")),
-          context{executor, rng.fork("rig"), ev, options.target},
+          context{executor, rng.fork("rig"), ev, options.target, model_mutex, options.bench},
           rig(make_charger_rig(scenario.devices.front(), context)),
-          controller(control::parse_manual_settings(scenario.controller.node),
-                     [this](double amps) { rig->set_current(amps); }) {
+          controller(control::parse_manual_settings(scenario.controller.node), [this](double amps) {
+              setpoint_changes.push_back({executor.now(), amps});
+              rig->set_current(amps);
+          }) {
         if (scenario.ev.plugged_in) {
             ev.plug_in();
         }
@@ -49,85 +61,236 @@ struct Bench {
         recorder.add("charger.hard_limit", "A", [this] { return rig->hard_limit_a(); });
     }
 
-    VirtualClock clock;
+    std::unique_ptr<Clock> clock;
     Executor executor;
+    std::mutex model_mutex;  // see rig.hpp: the device model is shared with the link's thread on wire and bench
     Rng rng;
     physics::Ev ev;
     physics::Site site;
     physics::SiteSample site_sample;
     RigContext context;
     std::unique_ptr<ChargerRig> rig;
+    std::vector<SetpointChange> setpoint_changes;
     control::ManualController controller;
     Recorder recorder;
 };
 
-void apply_action(Bench& bench, const Action& action, std::vector<TimelineEvent>& events, double now_s) {
-    if (action.what == "plug_in") {
-        bench.ev.plug_in();
-    } else if (action.what == "unplug") {
-        bench.ev.unplug();
-    } else if (action.what == "set_current") {
-        bench.controller.set_current(action.value);
-    } else if (action.what == "start") {
-        bench.controller.start();
-    } else if (action.what == "stop") {
-        bench.controller.stop();
-    } else if (action.what == "set_pv") {
-        bench.site.pv().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
-    } else if (action.what == "set_load") {
-        bench.site.house().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
-    } else if (action.what == "set_soc") {
-        bench.ev.set_soc(action.value);
-    } else if (action.what == "fault" || action.what == "fault_off") {
-        bench.rig->set_fault(action.fault, action.what == "fault", action.fault_params);
-    }
-    events.push_back(TimelineEvent{now_s, action.id});
+bool touches_model(const Action& action) {
+    return action.what == "plug_in" || action.what == "unplug" || action.what == "set_soc" ||
+           action.what == "set_pv" || action.what == "set_load";
 }
 
-// The safety invariants the harness checks on every run, whatever the scenario asserts.
-std::vector<ExpectationResult> check_invariants(const Recording& recording) {
-    struct Invariant {
-        const char* description;
-        std::function<bool(std::size_t)> holds;
-        const char* signal;
-    };
-    auto series = [&](const char* name) -> const std::vector<double>& { return recording.find(name)->values; };
-    const auto& setpoint = series("controller.setpoint");
-    const auto& limit = series("controller.limit");
-    const auto& applied = series("charger.applied_current");
-    const auto& hard_limit = series("charger.hard_limit");
-    const auto& enabled = series("controller.enabled");
-    const auto& commanded = series("driver.commanded");
-    constexpr double epsilon = 1e-3;
-    std::vector<Invariant> invariants{
-        {"invariant: the controller never asks for more than the lowest known limit",
-         [&](std::size_t i) { return setpoint[i] <= limit[i] + epsilon; }, "controller.setpoint"},
-        {"invariant: the station never applies more than its own and the cable's limit",
-         [&](std::size_t i) { return std::isnan(applied[i]) || applied[i] <= hard_limit[i] + epsilon; },
-         "charger.applied_current"},
-        {"invariant: nothing but 0 A is commanded while the user has charging stopped",
-         [&](std::size_t i) { return enabled[i] != 0.0 || std::isnan(commanded[i]) || commanded[i] == 0.0; },
-         "driver.commanded"},
-    };
-    std::vector<ExpectationResult> results;
-    for (const auto& invariant : invariants) {
-        ExpectationResult result{invariant.description, "invariant", true, std::nullopt, "", 0};
-        for (std::size_t i = 0; i < recording.times_s.size(); ++i) {
-            if (!invariant.holds(i)) {
-                result.passed = false;
-                result.failed_at_s = recording.times_s[i];
-                result.detail = fmt::format("{} was {} at t={}s", invariant.signal,
-                                            recording.find(invariant.signal)->values[i], recording.times_s[i]);
-                break;
+// Faults after which the link is whole again at once (instant faults) or when they are switched off.
+bool restores_link(const Action& action, bool on) {
+    if (action.what != "fault" && action.what != "fault_off") {
+        return false;
+    }
+    if (action.fault == "driver_stall" || action.fault == "station_error") {
+        return false;
+    }
+    bool instant = action.fault == "close" || action.fault == "reboot";
+    return instant ? on : !on;
+}
+
+// What the person at a bench is asked to do for an action only a simulator can perform by itself.
+std::string operator_request(const Action& action, const std::string& device, bool on) {
+    if (action.what == "plug_in") {
+        return fmt::format("plug the EV into {}", device);
+    }
+    if (action.what == "unplug") {
+        return fmt::format("unplug the EV from {}", device);
+    }
+    if (action.what == "set_soc") {
+        return fmt::format("bring the EV at {} to {:.0f} % state of charge", device, action.value * 100.0);
+    }
+    if (action.fault == "reboot") {
+        return fmt::format("power-cycle {}", device);
+    }
+    if (action.fault == "station_error") {
+        return on ? fmt::format("put {} into an error state (Mode 3 state F)", device)
+                  : fmt::format("clear the error on {}", device);
+    }
+    return fmt::format("{} fault '{}' on {}", on ? "bring about" : "end", action.fault, device);
+}
+
+class ScenarioPlayer {
+public:
+    ScenarioPlayer(const Scenario& scenario, const RunOptions& options, ScenarioResult& result)
+        : scenario_(scenario), options_(options), result_(result), bench_(scenario, options, result.seed) {}
+
+    void run() {
+        auto& executor = bench_.executor;
+        auto& rig = *bench_.rig;
+        rig.on_poll([this] { bench_.controller.set_charger_limit(bench_.rig->driver_station_limit_a()); });
+        bench_.controller.update();
+        rig.start();
+        bench_.site_sample = bench_.site.sample(scenario_.start, 0.0);
+
+        executor.schedule_every(scenario_.physics_step, [this] {
+            std::lock_guard lock(bench_.model_mutex);
+            bench_.rig->step(scenario_.physics_step);
+            bench_.site_sample = bench_.site.sample(bench_.executor.now(), bench_.ev.power_w());
+        });
+        for (const auto& action : scenario_.timeline) {
+            executor.schedule_at(scenario_.start + action.at, [this, action] { perform(action, true); });
+        }
+        auto samples = static_cast<std::size_t>(scenario_.duration / scenario_.record_interval) + 2;
+        bench_.recorder.reserve(samples);
+        sample();
+        executor.schedule_every(scenario_.record_interval, [this] { sample(); });
+        if (options_.console != nullptr) {
+            options_.console->attach(&executor);
+        }
+        executor.run_until(scenario_.start + scenario_.duration);
+        if (options_.console != nullptr) {
+            options_.console->attach(nullptr);
+        }
+        rig.stop();
+    }
+
+    void judge_run() {
+        result_.simulated_s = to_seconds(scenario_.duration);
+        EventTimes event_times;
+        for (const auto& event : result_.events) {
+            event_times.emplace(event.text, event.time_s);  // the first occurrence of an id counts
+        }
+        auto tolerance = scenario_.timing_tolerance.find(options_.target);
+        double slack = tolerance == scenario_.timing_tolerance.end() ? 0.0 : to_seconds(tolerance->second);
+        for (const auto& expectation : scenario_.expectations) {
+            if (!bench_.rig->observable(expectation.condition.signal)) {
+                ExpectationResult skipped{expectation.description, expectation.kind, false, std::nullopt, "",
+                                          expectation.node.line(), true};
+                skipped.detail = fmt::format("not judged: {} exists only in a simulator", expectation.condition.signal);
+                result_.expectations.push_back(std::move(skipped));
+                continue;
+            }
+            result_.expectations.push_back(
+                judge(expectation, bench_.recorder, event_times, result_.simulated_s, slack));
+        }
+        for (auto& invariant : check_invariants(bench_.recorder.recording())) {
+            result_.expectations.push_back(std::move(invariant));
+        }
+        result_.metrics = bench_.rig->metrics();
+        result_.metrics["timers_fired"] = static_cast<double>(bench_.executor.timers_fired());
+        if (options_.target != "sim") {
+            collect_trace();
+        }
+        bool all_passed = std::all_of(result_.expectations.begin(), result_.expectations.end(),
+                                      [](const ExpectationResult& e) { return e.passed || e.skipped; });
+        result_.status = all_passed ? "passed" : "failed";
+        result_.recording = bench_.recorder.take();
+    }
+
+    const Clock& clock() const { return *bench_.clock; }
+
+private:
+    double seconds_since_start() const { return to_seconds(bench_.executor.now() - scenario_.start); }
+
+    void sample() {
+        std::lock_guard lock(bench_.model_mutex);
+        bench_.recorder.sample(seconds_since_start());
+    }
+
+    void perform(const Action& action, bool on) {
+        if (!bench_.rig->can_perform(action)) {
+            ask_operator(action, on);
+            return;
+        }
+        apply(action, on);
+        if (on && action.what == "fault" && action.fault_for) {
+            bench_.executor.schedule_after(*action.fault_for, [this, action] { perform(action, false); });
+        }
+    }
+
+    void apply(const Action& action, bool on) {
+        auto& bench = bench_;
+        if (touches_model(action)) {
+            std::lock_guard lock(bench.model_mutex);
+            if (action.what == "plug_in") {
+                bench.ev.plug_in();
+            } else if (action.what == "unplug") {
+                bench.ev.unplug();
+            } else if (action.what == "set_pv") {
+                bench.site.pv().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
+            } else if (action.what == "set_load") {
+                bench.site.house().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
+            } else if (action.what == "set_soc") {
+                bench.ev.set_soc(action.value);
+            }
+        } else if (action.what == "set_current") {
+            bench.controller.set_current(action.value);
+        } else if (action.what == "start") {
+            bench.controller.start();
+        } else if (action.what == "stop") {
+            bench.controller.stop();
+        } else if (action.what == "fault" || action.what == "fault_off") {
+            bool switch_on = on && action.what == "fault";
+            bench.rig->set_fault(action, switch_on);
+            if (restores_link(action, switch_on)) {
+                link_restored_.push_back(bench.executor.now());
             }
         }
-        if (result.passed) {
-            result.detail = fmt::format("held in {} samples", recording.times_s.size());
-        }
-        results.push_back(result);
+        record_event(on ? action.id : action.id + " ends");
     }
-    return results;
-}
+
+    void record_event(const std::string& text) { result_.events.push_back(TimelineEvent{seconds_since_start(), text}); }
+
+    void ask_operator(const Action& action, bool on) {
+        const auto& device = scenario_.devices.front().id;
+        std::string request = operator_request(action, device, on);
+        std::string label = on ? action.id : action.id + " ends";
+        if (options_.console == nullptr) {
+            result_.skipped_actions.push_back(
+                fmt::format("{} at t={:.1f}s: {} (needs an operator: run with --operator)", label,
+                            seconds_since_start(), request));
+            return;
+        }
+        options_.console->ask(request, options_.bench->prompt_timeout, [this, action, on, label, request](bool done) {
+            if (!done) {
+                result_.skipped_actions.push_back(
+                    fmt::format("{} at t={:.1f}s: {} (operator did not confirm in time)", label, seconds_since_start(),
+                                request));
+                return;
+            }
+            // The operator did it: the model follows so the recording stays coherent, and the event is stamped
+            // with the time of the confirmation, which is what `within ... after:` expectations measure from.
+            if (touches_model(action)) {
+                std::lock_guard lock(bench_.model_mutex);
+                if (action.what == "plug_in") {
+                    bench_.ev.plug_in();
+                } else if (action.what == "unplug") {
+                    bench_.ev.unplug();
+                }
+            }
+            if (restores_link(action, on && action.what == "fault")) {
+                link_restored_.push_back(bench_.executor.now());
+            }
+            record_event(label);
+            if (on && action.what == "fault" && action.fault_for) {
+                bench_.executor.schedule_after(*action.fault_for, [this, action] { ask_operator(action, false); });
+            }
+        });
+    }
+
+    void collect_trace() {
+        ProtocolTrace trace;
+        trace.scenario = scenario_.name;
+        trace.device = scenario_.devices.front().id;
+        trace.target = options_.target;
+        trace.start = scenario_.start;
+        trace.events = bench_.rig->take_trace_events();
+        LatencyInputs inputs{trace.events, bench_.setpoint_changes, link_restored_,
+                             [this](const modbus::Request& request) { return bench_.rig->setpoint_in(request); }};
+        result_.metrics.merge(measure_latencies(inputs));
+        result_.traces.push_back(std::move(trace));
+    }
+
+    const Scenario& scenario_;
+    const RunOptions& options_;
+    ScenarioResult& result_;
+    Bench bench_;
+    std::vector<TimePoint> link_restored_;
+};
 
 }  // namespace
 
@@ -136,10 +299,14 @@ std::uint64_t scenario_seed(std::uint64_t run_seed, const std::string& scenario_
 }
 
 void validate_scenario(const Scenario& scenario, const RunOptions& options) {
-    Bench bench(scenario, options, 0);
+    // Built on the sim target (no sockets, no threads) unless a bench file must be checked against it.
+    RunOptions check = options;
+    check.target = options.target == "bench" ? "bench" : "sim";
+    Bench bench(scenario, check, 0);
     for (const auto& expectation : scenario.expectations) {
         check_names(expectation, bench.recorder);
     }
+    bench.rig->stop();
 }
 
 ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options) {
@@ -153,57 +320,14 @@ ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options)
         return result;
     }
     WallStopwatch wall;  // wall time of the run, for the report only
-
-    Bench bench(scenario, options, result.seed);
-    log::set_log_clock(&bench.clock);
-    auto& executor = bench.executor;
-    const auto start = scenario.start;
-    auto seconds_since_start = [&] { return to_seconds(executor.now() - start); };
-
-    bench.rig->on_poll([&bench] { bench.controller.set_charger_limit(bench.rig->driver_station_limit_a()); });
-    bench.controller.update();
-    bench.rig->start();
-    bench.site_sample = bench.site.sample(start, 0.0);
-
-    executor.schedule_every(scenario.physics_step, [&] {
-        bench.rig->step(scenario.physics_step);
-        bench.site_sample = bench.site.sample(executor.now(), bench.ev.power_w());
-    });
-    for (const auto& action : scenario.timeline) {
-        executor.schedule_at(start + action.at, [&, action] {
-            apply_action(bench, action, result.events, seconds_since_start());
-            if (action.what == "fault" && action.fault_for) {
-                executor.schedule_after(*action.fault_for, [&, action] {
-                    bench.rig->set_fault(action.fault, false, action.fault_params);
-                    result.events.push_back(TimelineEvent{seconds_since_start(), action.id + " ends"});
-                });
-            }
-        });
+    ScenarioPlayer player(scenario, options, result);
+    bool virtual_time = options.target == "sim";
+    if (virtual_time) {
+        log::set_log_clock(&player.clock());
     }
-    auto samples = static_cast<std::size_t>(scenario.duration / scenario.record_interval) + 2;
-    bench.recorder.reserve(samples);
-    bench.recorder.sample(0.0);
-    executor.schedule_every(scenario.record_interval, [&] { bench.recorder.sample(seconds_since_start()); });
-    executor.run_until(start + scenario.duration);
+    player.run();
     log::set_log_clock(nullptr);
-
-    result.simulated_s = to_seconds(scenario.duration);
-    EventTimes event_times;
-    for (const auto& event : result.events) {
-        event_times.emplace(event.text, event.time_s);  // the first occurrence of an id counts
-    }
-    for (const auto& expectation : scenario.expectations) {
-        result.expectations.push_back(judge(expectation, bench.recorder, event_times, result.simulated_s));
-    }
-    for (auto& invariant : check_invariants(bench.recorder.recording())) {
-        result.expectations.push_back(std::move(invariant));
-    }
-    result.metrics = bench.rig->metrics();
-    result.metrics["timers_fired"] = static_cast<double>(executor.timers_fired());
-    bool all_passed = std::all_of(result.expectations.begin(), result.expectations.end(),
-                                  [](const ExpectationResult& e) { return e.passed; });
-    result.status = all_passed ? "passed" : "failed";
-    result.recording = bench.recorder.take();
+    player.judge_run();
     result.wall_s = wall.elapsed_s();
     return result;
 }

@@ -1,10 +1,15 @@
 #pragma once
 // Runs scenarios: builds the site, the EV, the charger rig and the controller on one clock, plays the
 // timeline, records every signal, then judges the expectations and the built-in safety invariants.
+//
+// sim runs on a virtual clock as fast as the CPU allows; wire and bench run on a real clock that starts at
+// the scenario's start time, with real sockets, and also record the protocol trace of every device.
 
 #include <cstdint>
 #include <string>
 
+#include "harness/bench_file.hpp"
+#include "harness/operator_console.hpp"
 #include "harness/result.hpp"
 #include "harness/scenario.hpp"
 
@@ -13,13 +18,16 @@ namespace evhil::harness {
 struct RunOptions {
     std::string target = "sim";
     std::uint64_t seed = 0;
+    const BenchFile* bench = nullptr;     // bench target: where the real devices are
+    OperatorConsole* console = nullptr;   // bench target with --operator: prompts instead of skips
 };
 
 // The seed one scenario runs with, derived from the run's seed and the scenario's name so that adding a
 // scenario does not change the others.
 std::uint64_t scenario_seed(std::uint64_t run_seed, const std::string& scenario_name);
 
-// Checks what can only be checked with the rig built (signal names in expectations); throws ConfigError.
+// Checks what can only be checked with the rig built (signal names in expectations, bench devices); throws
+// ConfigError.
 void validate_scenario(const Scenario& scenario, const RunOptions& options);
 
 ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options);

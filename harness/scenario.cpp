@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "drivers/transport/modbus/pdu.hpp"
+
 namespace evhil::harness {
 namespace {
 
@@ -105,7 +107,7 @@ Action parse_action(const ConfigNode& node, Duration duration) {
         allowed.push_back("soc");
         action.value = node.required("soc").as_double(0, 100) / 100.0;
     } else if (action.what == "fault" || action.what == "fault_off") {
-        allowed.insert(allowed.end(), {"fault", "for", "code"});
+        allowed.insert(allowed.end(), {"fault", "for", "code", "delay", "byte", "split_at", "gap"});
         auto fault_node = node.required("fault");
         action.fault = fault_node.as_string();
         const auto& faults = known_faults();
@@ -120,7 +122,21 @@ Action parse_action(const ConfigNode& node, Duration duration) {
             action.fault_for = length->as_duration(1ms, duration);
         }
         if (auto code = node.optional("code")) {
+            if (!modbus::parse_exception_code(code->as_string())) {
+                code->fail(fmt::format("unknown Modbus exception code '{}'", code->as_string()));
+            }
             action.fault_params["code"] = code->as_string();
+        }
+        if (auto delay = node.optional("delay")) {
+            action.fault_delay = delay->as_duration(1ms, 1h);
+        } else if (action.fault == "late" && action.what == "fault") {
+            node.fail("fault 'late' needs 'delay' (how late each reply is, e.g. 1500ms)");
+        }
+        // An ADU is 7 header bytes plus at most 253 PDU bytes.
+        action.fault_byte = static_cast<std::size_t>(node.get_int("byte", 7, 0, 259));
+        action.fault_split_at = static_cast<std::size_t>(node.get_int("split_at", 4, 1, 259));
+        if (auto gap = node.optional("gap")) {
+            action.fault_gap = gap->as_duration(1ms, 1h);
         }
     }
     node.allow_keys(allowed);
@@ -209,15 +225,21 @@ const std::vector<std::string>& known_faults() {
     // once; hang: the device stops answering; exception: every request gets a Modbus exception (code: ...);
     // reboot: the device restarts and loses volatile state; station_error: Mode 3 state F;
     // driver_stall: the driver process hangs and sends nothing.
-    static const std::vector<std::string> faults{"link_down", "close",         "hang",        "exception",
-                                                 "reboot",    "station_error", "driver_stall"};
+    // Wire only: late (every reply `delay` late), corrupt (byte `byte` of every reply inverted), split (every
+    // reply sent as `split_at` bytes, a `gap`, then the rest).
+    static const std::vector<std::string> faults{"link_down",     "close",        "hang", "exception", "reboot",
+                                                 "station_error", "driver_stall", "late", "corrupt",   "split"};
     return faults;
+}
+
+bool fault_needs_wire(const std::string& fault) {
+    return fault == "late" || fault == "corrupt" || fault == "split";
 }
 
 Scenario load_scenario(const std::string& path) {
     auto root = ConfigNode::load_file(path);
     root.allow_keys({"name", "description", "targets", "duration", "start", "record_interval", "physics_step",
-                     "devices", "site", "ev", "controller", "timeline", "expect"});
+                     "devices", "site", "ev", "controller", "timeline", "expect", "timing_tolerance"});
     Scenario scenario;
     scenario.file = path;
     scenario.name = root.get_string("name", std::filesystem::path(path).stem().string());
@@ -230,6 +252,12 @@ Scenario load_scenario(const std::string& path) {
         scenario.targets = {"sim"};
     }
     scenario.duration = root.required("duration").as_duration(1s, max_duration);
+    if (auto tolerance = root.optional("timing_tolerance")) {
+        tolerance->allow_keys({"wire", "bench"});
+        for (const auto& target : tolerance->keys()) {
+            scenario.timing_tolerance[target] = tolerance->required(target).as_duration(0ms, 10min);
+        }
+    }
     scenario.start = root.optional("start")
                          ? parse_start(root.required("start"))
                          : TimePoint(std::chrono::sys_days(std::chrono::year(2026) / std::chrono::June / 21));
@@ -268,6 +296,14 @@ Scenario load_scenario(const std::string& path) {
     if (auto timeline = root.optional("timeline")) {
         for (const auto& entry : timeline->as_list()) {
             scenario.timeline.push_back(parse_action(entry, scenario.duration));
+            const auto& action = scenario.timeline.back();
+            bool on_sim = std::find(scenario.targets.begin(), scenario.targets.end(), "sim") != scenario.targets.end();
+            if (on_sim && action.what == "fault" && fault_needs_wire(action.fault)) {
+                entry.required("fault").fail(
+                    fmt::format("fault '{}' acts on bytes on a socket and has no sim form: list only wire and bench "
+                                "in this scenario's targets",
+                                action.fault));
+            }
         }
     }
     std::stable_sort(scenario.timeline.begin(), scenario.timeline.end(),

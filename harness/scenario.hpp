@@ -41,8 +41,12 @@ struct Action {
     double value = 0;  // current, watts or soc, by action
     bool value_is_auto = false;  // set_pv / set_load back to the profile
     std::string fault;           // fault name
-    std::map<std::string, std::string> fault_params;
-    std::optional<Duration> fault_for;  // fault switches itself off after this long
+    std::map<std::string, std::string> fault_params;  // code: exception code as written
+    std::optional<Duration> fault_for;                // fault switches itself off after this long
+    Duration fault_delay{0};                          // late: how late each reply is
+    std::size_t fault_byte = 7;                       // corrupt: index in the reply ADU (7 = function code)
+    std::size_t fault_split_at = 4;                   // split: bytes sent before the gap
+    Duration fault_gap = std::chrono::milliseconds(300);  // split: the gap
     int line = 0;
 };
 
@@ -63,6 +67,10 @@ struct Scenario {
     std::string file;
     std::string description;
     std::vector<std::string> targets;
+    // Slack added to timing expectations (`within`, `by`, `from`) per real-time target: sockets, threads and
+    // the scheduler add latency that the virtual clock of the sim target does not have.
+    std::map<std::string, Duration> timing_tolerance{{"wire", std::chrono::seconds(1)},
+                                                     {"bench", std::chrono::seconds(5)}};
     Duration duration{0};
     TimePoint start{};
     Duration record_interval = std::chrono::seconds(1);
@@ -81,7 +89,10 @@ Scenario load_scenario(const std::string& path);
 // The files a list of paths stands for: files as given, folders searched for *.yaml / *.yml, sorted.
 std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths);
 
-// Fault names every charger rig accepts on the sim target.
+// Fault names every charger rig accepts.
 const std::vector<std::string>& known_faults();
+// Faults that only exist as bytes on a socket; the sim target's in-process link has no bytes to delay,
+// corrupt or split.
+bool fault_needs_wire(const std::string& fault);
 
 }  // namespace evhil::harness

@@ -9,6 +9,8 @@ RealClock::RealClock()
     : anchor_system_(std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now())),
       anchor_steady_(std::chrono::steady_clock::now()) {}
 
+RealClock::RealClock(TimePoint start) : anchor_system_(start), anchor_steady_(std::chrono::steady_clock::now()) {}
+
 TimePoint RealClock::now() const {
     return anchor_system_ + std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - anchor_steady_);
 }

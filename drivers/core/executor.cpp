@@ -125,6 +125,9 @@ void Executor::run_loop(std::optional<TimePoint> end) {
         }
         asio_->wake.expires_after(wake - current);
         asio_->wake.async_wait([](const boost::system::error_code&) {});
+        // poll() above leaves the io_context stopped when it ran out of work; without a restart run_one()
+        // would return at once and the loop would spin a core instead of sleeping until `wake`.
+        io.restart();
         io.run_one();
         asio_->wake.cancel();
     }

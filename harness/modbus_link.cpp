@@ -1,0 +1,208 @@
+#include "harness/modbus_link.hpp"
+
+#include "drivers/core/executor_thread.hpp"
+#include "drivers/transport/modbus/in_process.hpp"
+#include "drivers/transport/modbus/tcp_server.hpp"
+#include "drivers/transport/modbus/tcp_tap.hpp"
+
+namespace evhil::harness {
+namespace {
+
+// The device model is shared between the thread that serves its sockets and the run's thread that steps its
+// physics and records it; every access on either side holds the model's mutex.
+class LockedDevice final : public modbus::ModbusDevice {
+public:
+    LockedDevice(modbus::ModbusDevice& device, std::mutex& mutex) : device_(device), mutex_(mutex) {}
+    std::optional<modbus::Pdu> handle(std::uint8_t unit, std::span<const std::uint8_t> request) override {
+        std::lock_guard lock(mutex_);
+        return device_.handle(unit, request);
+    }
+    modbus::ConnectionRules connection_rules() const override {
+        std::lock_guard lock(mutex_);
+        return device_.connection_rules();
+    }
+
+private:
+    modbus::ModbusDevice& device_;
+    std::mutex& mutex_;
+};
+
+class InProcessLink final : public ModbusLink {
+public:
+    InProcessLink(modbus::ModbusDevice& device, const Clock& clock, const std::string& name)
+        : server_(device, clock, name), client_(server_) {}
+
+    modbus::ModbusPort& port() override { return client_; }
+    void start() override {}
+    void stop() override {}
+    void step() override { server_.expire_idle(); }
+
+    bool set_fault(const Action& action, bool on) override {
+        auto& faults = server_.faults();
+        if (action.fault == "link_down") {
+            faults.link_down = on;
+        } else if (action.fault == "close") {
+            if (on) {
+                server_.drop_all_connections();
+            }
+        } else if (action.fault == "hang") {
+            faults.hang = on;
+        } else if (action.fault == "exception") {
+            faults.exception = on ? std::optional(exception_code(action)) : std::nullopt;
+        } else {
+            return false;
+        }
+        return true;
+    }
+    void drop_all_connections() override { server_.drop_all_connections(); }
+    double open_connections() const override { return static_cast<double>(server_.sessions().open_count()); }
+    std::map<std::string, double> metrics() const override {
+        return {
+            {"charger.requests_served", static_cast<double>(server_.requests_served())},
+            {"charger.connections_refused", static_cast<double>(server_.sessions().refused_count())},
+            {"charger.idle_disconnects", static_cast<double>(server_.sessions().idle_closed_count())},
+        };
+    }
+
+    static modbus::ExceptionCode exception_code(const Action& action) {
+        auto code = action.fault_params.find("code");
+        if (code == action.fault_params.end()) {
+            return modbus::ExceptionCode::server_device_busy;
+        }
+        return modbus::parse_exception_code(code->second).value_or(modbus::ExceptionCode::server_device_failure);
+    }
+
+private:
+    modbus::InProcessServer server_;
+    modbus::InProcessClient client_;
+};
+
+// Wire (a simulator's TcpServer behind the tap) and bench (a real device behind the tap). The server and the
+// tap run on their own thread; the driver's blocking client runs on the run's thread.
+class SocketLink final : public ModbusLink {
+public:
+    SocketLink(Clock& clock, const WireLinkSettings& settings) : io_(clock) {
+        auto& executor = io_.executor();
+        std::string device_host = settings.device_host;
+        std::uint16_t device_port = settings.device_port;
+        if (settings.device != nullptr) {
+            locked_ = std::make_unique<LockedDevice>(*settings.device, *settings.device_mutex);
+            server_ = std::make_unique<modbus::TcpServer>(executor, *locked_, "127.0.0.1", 0);
+            server_->start();
+            device_host = "127.0.0.1";
+            device_port = server_->port();
+        }
+        modbus::TcpTapSettings tap_settings;
+        tap_settings.device_host = device_host;
+        tap_settings.device_port = device_port;
+        tap_settings.connect_timeout = settings.client.connect_timeout;
+        tap_ = std::make_unique<modbus::TcpTap>(executor, tap_settings,
+                                                [this](modbus::TapEvent event) { events_.push_back(std::move(event)); });
+        tap_->start();
+        auto client_settings = settings.client;
+        client_settings.host = "127.0.0.1";
+        client_settings.port = tap_->port();
+        client_ = std::make_unique<modbus::LibmodbusTcpClient>(client_settings);
+        io_.start();
+    }
+    ~SocketLink() override { SocketLink::stop(); }
+
+    modbus::ModbusPort& port() override { return *client_; }
+    void start() override {}
+    void stop() override {
+        io_.call([this] {
+            tap_->stop();
+            if (server_) {
+                server_->stop();
+            }
+        });
+        io_.stop();
+        client_->disconnect();
+    }
+
+    bool set_fault(const Action& action, bool on) override {
+        const auto& name = action.fault;
+        if (name == "link_down") {  // the tap is the cable, on the bench as on the wire
+            io_.post([this, on] { tap_->set_link_down(on); });
+            return true;
+        }
+        if (!server_) {
+            return false;  // everything else needs the device to misbehave: only a simulator can
+        }
+        if (name == "close") {
+            if (on) {
+                io_.post([this] { server_->close_all_connections(); });
+            }
+            return true;
+        }
+        auto change = [this](auto apply) { io_.post([this, apply] { apply(server_->faults()); }); };
+        if (name == "hang") {
+            change([on](modbus::WireFaults& f) { f.hang = on; });
+        } else if (name == "exception") {
+            auto code = InProcessLink::exception_code(action);
+            change([on, code](modbus::WireFaults& f) { f.exception = on ? std::optional(code) : std::nullopt; });
+        } else if (name == "late") {
+            auto delay = on ? action.fault_delay : Duration{0};
+            change([delay](modbus::WireFaults& f) { f.reply_delay = delay; });
+        } else if (name == "corrupt") {
+            auto byte = action.fault_byte;
+            change([on, byte](modbus::WireFaults& f) {
+                f.corrupt_byte_at = on ? std::optional(byte) : std::nullopt;
+            });
+        } else if (name == "split") {
+            auto at = action.fault_split_at;
+            auto gap = action.fault_gap;
+            change([on, at, gap](modbus::WireFaults& f) {
+                f.split_reply_at = on ? std::optional(at) : std::nullopt;
+                f.split_gap = gap;
+            });
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    void drop_all_connections() override {
+        if (server_) {
+            io_.post([this] { server_->close_all_connections(); });
+        }
+    }
+    double open_connections() const override {
+        return static_cast<double>(server_ ? server_->connection_count() : tap_->connection_count());
+    }
+    std::map<std::string, double> metrics() const override {
+        if (!server_) {
+            return {};
+        }
+        auto stats = server_->stats();
+        return {
+            {"charger.requests_served", static_cast<double>(stats.requests_served)},
+            {"charger.connections_accepted", static_cast<double>(stats.connections_accepted)},
+            {"charger.connections_refused", static_cast<double>(stats.connections_refused)},
+            {"charger.idle_disconnects", static_cast<double>(stats.connections_closed_idle)},
+            {"charger.bad_frame_disconnects", static_cast<double>(stats.connections_closed_bad_frame)},
+        };
+    }
+    std::vector<modbus::TapEvent> take_trace_events() override { return std::move(events_); }
+
+private:
+    ExecutorThread io_;
+    std::unique_ptr<LockedDevice> locked_;
+    std::unique_ptr<modbus::TcpServer> server_;
+    std::unique_ptr<modbus::TcpTap> tap_;
+    std::unique_ptr<modbus::LibmodbusTcpClient> client_;
+    std::vector<modbus::TapEvent> events_;  // appended on io_'s thread; read after stop()
+};
+
+}  // namespace
+
+std::unique_ptr<ModbusLink> make_in_process_link(modbus::ModbusDevice& device, const Clock& clock,
+                                                 const std::string& name) {
+    return std::make_unique<InProcessLink>(device, clock, name);
+}
+
+std::unique_ptr<ModbusLink> make_socket_link(Clock& clock, const WireLinkSettings& settings) {
+    return std::make_unique<SocketLink>(clock, settings);
+}
+
+}  // namespace evhil::harness

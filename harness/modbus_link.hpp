@@ -1,0 +1,59 @@
+#pragma once
+// How a driver reaches its Modbus device on each target, behind one interface so that a rig is written once:
+//  - sim:   InProcessServer/InProcessClient on the virtual clock; no sockets.
+//  - wire:  the simulator's real TcpServer and a recording TcpTap on ephemeral loopback ports, served from a
+//           thread of their own, and the driver's real libmodbus client; real clock.
+//  - bench: the recording tap in front of a real device's endpoint, and the driver's libmodbus client.
+// Link faults (scenario.hpp: known_faults) are applied here, by the part that would do it for real.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/core/clock.hpp"
+#include "drivers/transport/modbus/libmodbus_tcp_client.hpp"
+#include "drivers/transport/modbus/modbus_device.hpp"
+#include "drivers/transport/modbus/modbus_port.hpp"
+#include "harness/protocol_trace.hpp"
+#include "harness/scenario.hpp"
+
+namespace evhil::harness {
+
+class ModbusLink {
+public:
+    virtual ~ModbusLink() = default;
+
+    virtual modbus::ModbusPort& port() = 0;
+    virtual void start() = 0;
+    // Ends the run's I/O: threads are joined and counters settle. Idempotent.
+    virtual void stop() = 0;
+    // Called every physics step on the run's thread (idle expiry on the sim target).
+    virtual void step() {}
+    // Applies a link fault; false when the fault is not one this link applies.
+    virtual bool set_fault(const Action& action, bool on) = 0;
+    // Closes every open connection, as a device reboot does. Safe from the device's own thread.
+    virtual void drop_all_connections() = 0;
+    virtual double open_connections() const = 0;
+    virtual std::map<std::string, double> metrics() const = 0;
+    // The frames recorded on wire and bench; empty on sim. Call after stop().
+    virtual std::vector<modbus::TapEvent> take_trace_events() { return {}; }
+};
+
+std::unique_ptr<ModbusLink> make_in_process_link(modbus::ModbusDevice& device, const Clock& clock,
+                                                 const std::string& name);
+
+struct WireLinkSettings {
+    modbus::TcpClientSettings client;  // host and port are filled in by the link
+    // wire: the device model (guarded by `device_mutex`); bench: nullptr, and `device_endpoint` is real.
+    modbus::ModbusDevice* device = nullptr;
+    std::mutex* device_mutex = nullptr;
+    std::string device_host = "127.0.0.1";
+    std::uint16_t device_port = 0;
+};
+std::unique_ptr<ModbusLink> make_socket_link(Clock& clock, const WireLinkSettings& settings);
+
+}  // namespace evhil::harness

@@ -1,0 +1,491 @@
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "drivers/transport/modbus/pdu.hpp"
+#include "harness/baseline.hpp"
+#include "harness/report_baseline_html.hpp"
+
+namespace evhil::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using modbus::TapEvent;
+using Lines = std::vector<std::string>;
+
+// Any fixed instant: only times relative to it matter.
+const TimePoint run_start = TimePoint{} + std::chrono::hours(24 * 365 * 55);
+
+std::vector<std::uint8_t> adu(std::uint16_t transaction, std::uint8_t unit, const modbus::Pdu& pdu) {
+    const auto length = static_cast<std::uint16_t>(pdu.size() + 1);
+    std::vector<std::uint8_t> bytes{
+        static_cast<std::uint8_t>(transaction >> 8), static_cast<std::uint8_t>(transaction & 0xFF), 0,   0,
+        static_cast<std::uint8_t>(length >> 8),      static_cast<std::uint8_t>(length & 0xFF),      unit};
+    bytes.insert(bytes.end(), pdu.begin(), pdu.end());
+    return bytes;
+}
+
+// Builds a trace the way the tap would report it, with times relative to the start of the run.
+class TraceBuilder {
+public:
+    TraceBuilder() {
+        trace_.scenario = "alfen-link-drop";
+        trace_.device = "charger";
+        trace_.target = "wire";
+        trace_.start = run_start;
+    }
+
+    TraceBuilder& opened(Duration at, std::uint32_t connection) {
+        TapEvent event;
+        event.kind = TapEvent::Kind::opened;
+        event.time = run_start + at;
+        event.connection = connection;
+        trace_.events.push_back(event);
+        return *this;
+    }
+
+    TraceBuilder& frame(Duration at, std::uint32_t connection, bool request, std::uint16_t transaction,
+                        const modbus::Pdu& pdu) {
+        TapEvent event;
+        event.kind = request ? TapEvent::Kind::to_device : TapEvent::Kind::from_device;
+        event.time = run_start + at;
+        event.connection = connection;
+        event.bytes = adu(transaction, 1, pdu);
+        trace_.events.push_back(event);
+        return *this;
+    }
+
+    // A read of `count` registers at `address` and its reply 15 ms later carrying `value` in every register.
+    TraceBuilder& poll(Duration at, std::uint32_t connection, std::uint16_t transaction, std::uint16_t address,
+                       std::uint16_t count, std::uint16_t value) {
+        const std::vector<std::uint16_t> registers(count, value);
+        frame(at, connection, true, transaction, modbus::encode_read_holding(address, count));
+        return frame(at + 15ms, connection, false, transaction,
+                     modbus::encode_read_response(modbus::function::read_holding_registers, registers));
+    }
+
+    TraceBuilder& closed(Duration at, std::uint32_t connection, std::string note) {
+        TapEvent event;
+        event.kind = TapEvent::Kind::closed;
+        event.time = run_start + at;
+        event.connection = connection;
+        event.client_endpoint = fmt::format("127.0.0.1:{}", 40000 + connection);
+        event.device_endpoint = "127.0.0.1:1502";
+        event.note = std::move(note);
+        trace_.events.push_back(event);
+        return *this;
+    }
+
+    TraceBuilder& unframed(Duration at, std::uint32_t connection, bool from_client, std::size_t size) {
+        TapEvent event;
+        event.kind = TapEvent::Kind::unframed;
+        event.time = run_start + at;
+        event.connection = connection;
+        event.bytes.assign(size, 0xFF);
+        event.from_client = from_client;
+        trace_.events.push_back(event);
+        return *this;
+    }
+
+    const ProtocolTrace& trace() const { return trace_; }
+
+private:
+    ProtocolTrace trace_;
+};
+
+const std::vector<std::uint16_t> sixteen_amps{0x4180, 0x0000};
+
+TEST(NormaliseTrace, SmallTraceGivesHeaderAndBucketedLines) {
+    TraceBuilder builder;
+    builder.opened(120ms, 1)
+        .poll(200ms, 1, 1, 1200, 16, 230)
+        .frame(10s + 300ms, 1, true, 2, modbus::encode_write_multiple(1210, sixteen_amps))
+        .frame(10s + 320ms, 1, false, 2, modbus::encode_write_multiple_response(1210, 2))
+        .frame(30s + 100ms, 1, true, 3, modbus::encode_read_holding(1200, 16))
+        .frame(30s + 110ms, 1, false, 3,
+               modbus::encode_exception(modbus::function::read_holding_registers,
+                                        modbus::ExceptionCode::server_device_busy))
+        .closed(35s, 1, "device closed")
+        .unframed(41s, 2, false, 5);
+    const Lines expected{
+        "# scenario alfen-link-drop device charger bucket 10s",
+        "t+0s + connect",
+        "t+0s > unit 1 FC3 read 1200 x16",
+        "t+0s < unit 1 FC3 reply x16",
+        "t+10s > unit 1 FC16 write 1210 x2 [0x4180 0x0000]",
+        "t+10s < unit 1 FC16 ack 1210 x2",
+        "t+30s > unit 1 FC3 read 1200 x16",
+        "t+30s < unit 1 FC3 exception server_device_busy",
+        "t+30s - close device closed",
+        "t+40s ! unframed from device",
+    };
+    EXPECT_EQ(normalise_trace(builder.trace()), expected);
+}
+
+TEST(NormaliseTrace, TransactionIdsAndConnectionNumbersAreMasked) {
+    TraceBuilder first;
+    first.opened(0s, 1).poll(1s, 1, 7, 1200, 16, 0).closed(2s, 1, "client closed");
+    TraceBuilder second;
+    second.opened(0s, 4).poll(1s, 4, 65000, 1200, 16, 0).closed(2s, 4, "client closed");
+    EXPECT_EQ(normalise_trace(first.trace()), normalise_trace(second.trace()));
+}
+
+TEST(NormaliseTrace, ResponseLandsInItsRequestsBucketAcrossABoundary) {
+    TraceBuilder builder;
+    builder.frame(9s + 990ms, 1, true, 5, modbus::encode_read_holding(1200, 16))
+        .frame(
+            10s + 20ms, 1, false, 5,
+            modbus::encode_read_response(modbus::function::read_holding_registers, std::vector<std::uint16_t>(16, 1)));
+    const Lines lines = normalise_trace(builder.trace());
+    ASSERT_EQ(lines.size(), 3U);
+    EXPECT_EQ(lines[1], "t+0s > unit 1 FC3 read 1200 x16");
+    EXPECT_EQ(lines[2], "t+0s < unit 1 FC3 reply x16");
+}
+
+TEST(NormaliseTrace, ResponseMatchesOnlyItsOwnConnectionAndTransaction) {
+    TraceBuilder builder;
+    builder
+        .frame(1s, 1, true, 5, modbus::encode_read_holding(1200, 16))
+        // Same transaction ID on another connection, and another ID on the same one: neither is the answer.
+        .frame(12s, 2, false, 5, modbus::encode_read_response(3, std::vector<std::uint16_t>(16, 1)))
+        .frame(23s, 1, false, 6, modbus::encode_read_response(3, std::vector<std::uint16_t>(4, 1)));
+    const Lines expected{
+        "# scenario alfen-link-drop device charger bucket 10s",
+        "t+0s > unit 1 FC3 read 1200 x16",
+        "t+10s < unit 1 FC3 reply x16",
+        "t+20s < unit 1 FC3 reply x4",
+    };
+    EXPECT_EQ(normalise_trace(builder.trace()), expected);
+}
+
+TEST(NormaliseTrace, TenOrElevenIdenticalPollsInABucketNormaliseTheSame) {
+    TraceBuilder ten;
+    for (int i = 0; i < 10; ++i) {
+        ten.poll(500ms + i * 1s, 1, static_cast<std::uint16_t>(i), 1200, 16, static_cast<std::uint16_t>(i));
+    }
+    TraceBuilder eleven;
+    for (int i = 0; i < 11; ++i) {
+        eleven.poll(200ms + i * 900ms, 1, static_cast<std::uint16_t>(100 + i), 1200, 16,
+                    static_cast<std::uint16_t>(7 * i));
+    }
+    const Lines lines = normalise_trace(ten.trace());
+    EXPECT_EQ(lines.size(), 3U);
+    EXPECT_EQ(lines, normalise_trace(eleven.trace()));
+}
+
+TEST(NormaliseTrace, ChangedPolledAddressChangesTheOutput) {
+    TraceBuilder before;
+    before.poll(1s, 1, 1, 1200, 16, 0);
+    TraceBuilder after;
+    after.poll(1s, 1, 1, 1201, 16, 0);
+    const auto before_lines = normalise_trace(before.trace());
+    const auto after_lines = normalise_trace(after.trace());
+    EXPECT_NE(before_lines, after_lines);
+    EXPECT_EQ(after_lines[1], "t+0s > unit 1 FC3 read 1201 x16");
+}
+
+TEST(NormaliseTrace, WrittenValuesAreKeptAndReadValuesDropped) {
+    auto write = [](std::uint16_t value) {
+        TraceBuilder builder;
+        builder.frame(1s, 1, true, 1, modbus::encode_write_multiple(1210, std::vector<std::uint16_t>{value, 0}))
+            .frame(2s, 1, true, 2, modbus::encode_write_single(1215, value))
+            .frame(2s + 5ms, 1, false, 2, modbus::encode_write_single_response(1215, value));
+        return normalise_trace(builder.trace());
+    };
+    const Lines lines = write(0x4180);
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "t+0s > unit 1 FC16 write 1210 x2 [0x4180 0x0000]"), lines.end());
+    EXPECT_NE(std::find(lines.begin(), lines.end(), "t+0s > unit 1 FC6 write 1215 = 0x4180"), lines.end());
+    EXPECT_NE(lines, write(0x4120));
+
+    TraceBuilder low;
+    low.poll(1s, 1, 1, 1200, 2, 0x0000);
+    TraceBuilder high;
+    high.poll(1s, 1, 1, 1200, 2, 0x4396);
+    EXPECT_EQ(normalise_trace(low.trace()), normalise_trace(high.trace()));
+}
+
+TEST(NormaliseTrace, ExceptionCodeIsKept) {
+    auto answered_with = [](modbus::ExceptionCode code) {
+        TraceBuilder builder;
+        builder.frame(1s, 1, true, 1, modbus::encode_read_holding(1200, 16))
+            .frame(1s + 3ms, 1, false, 1, modbus::encode_exception(modbus::function::read_holding_registers, code));
+        return normalise_trace(builder.trace());
+    };
+    const Lines busy = answered_with(modbus::ExceptionCode::server_device_busy);
+    EXPECT_EQ(busy.back(), "t+0s < unit 1 FC3 exception server_device_busy");
+    EXPECT_NE(busy, answered_with(modbus::ExceptionCode::illegal_data_address));
+}
+
+TEST(NormaliseTrace, CloseNoteKeepsTheReasonWithoutEndpoints) {
+    TraceBuilder builder;
+    builder.closed(1s, 3, "connect failed: 127.0.0.1:1502: Connection refused")
+        .closed(2s, 4, "client 127.0.0.1:40004 closed")
+        .closed(3s, 5, "reset by 10.0.0.7:50312 (localhost:1502, port 1502)");
+    const Lines lines = normalise_trace(builder.trace(), {std::chrono::seconds(1)});
+    const Lines expected{
+        "# scenario alfen-link-drop device charger bucket 1s",
+        "t+1s - close connect failed: <device>: Connection refused",
+        "t+2s - close client <client> closed",
+        "t+3s - close reset by <endpoint> (<endpoint>, port <port>)",
+    };
+    EXPECT_EQ(lines, expected);
+}
+
+TEST(NormaliseTrace, UnframedBytesNameTheSenderButNotTheirCount) {
+    TraceBuilder three;
+    three.unframed(1s, 1, true, 3).unframed(1s, 1, false, 3);
+    TraceBuilder nine;
+    nine.unframed(1s, 1, true, 9).unframed(1s, 1, false, 9);
+    const Lines lines = normalise_trace(three.trace());
+    EXPECT_EQ(lines, normalise_trace(nine.trace()));
+    EXPECT_EQ(lines[1], "t+0s ! unframed from device");
+    EXPECT_EQ(lines[2], "t+0s ! unframed from driver");
+}
+
+TEST(NormaliseTrace, BucketMustBePositive) {
+    EXPECT_THROW(normalise_trace(TraceBuilder().trace(), {Duration::zero()}), std::invalid_argument);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+void expect_rows_rebuild(const std::vector<DiffRow>& rows, const Lines& baseline, const Lines& current) {
+    Lines rebuilt_baseline;
+    Lines rebuilt_current;
+    for (const auto& row : rows) {
+        if (row.kind != DiffRow::Kind::added) {
+            rebuilt_baseline.push_back(row.baseline);
+        }
+        if (row.kind != DiffRow::Kind::removed) {
+            rebuilt_current.push_back(row.current);
+        }
+        if (row.kind == DiffRow::Kind::same) {
+            EXPECT_EQ(row.baseline, row.current);
+        }
+    }
+    EXPECT_EQ(rebuilt_baseline, baseline);
+    EXPECT_EQ(rebuilt_current, current);
+}
+
+std::string kinds(const std::vector<DiffRow>& rows) {
+    std::string out;
+    for (const auto& row : rows) {
+        out += row.kind == DiffRow::Kind::same ? '=' : row.kind == DiffRow::Kind::removed ? '-' : '+';
+    }
+    return out;
+}
+
+TEST(DiffLines, IdenticalInputsHaveNoDifferences) {
+    const Lines lines{"# header", "a", "b"};
+    const auto rows = diff_lines(lines, lines);
+    EXPECT_EQ(kinds(rows), "===");
+    EXPECT_FALSE(has_differences(rows));
+    EXPECT_FALSE(has_differences(diff_lines({}, {})));
+}
+
+TEST(DiffLines, InsertedLine) {
+    const Lines baseline{"a", "b", "d"};
+    const Lines current{"a", "b", "c", "d"};
+    const auto rows = diff_lines(baseline, current);
+    EXPECT_EQ(kinds(rows), "==+=");
+    EXPECT_EQ(rows[2].current, "c");
+    EXPECT_TRUE(rows[2].baseline.empty());
+    EXPECT_TRUE(has_differences(rows));
+    expect_rows_rebuild(rows, baseline, current);
+}
+
+TEST(DiffLines, DeletedLine) {
+    const Lines baseline{"a", "b", "c"};
+    const Lines current{"a", "c"};
+    const auto rows = diff_lines(baseline, current);
+    EXPECT_EQ(kinds(rows), "=-=");
+    EXPECT_EQ(rows[1].baseline, "b");
+    expect_rows_rebuild(rows, baseline, current);
+}
+
+TEST(DiffLines, ReplacedLineShowsOldThenNew) {
+    const Lines baseline{"# h", "t+0s > unit 1 FC3 read 1200 x16", "t+10s x"};
+    const Lines current{"# h", "t+0s > unit 1 FC3 read 1201 x16", "t+10s x"};
+    const auto rows = diff_lines(baseline, current);
+    EXPECT_EQ(kinds(rows), "=-+=");
+    expect_rows_rebuild(rows, baseline, current);
+}
+
+TEST(DiffLines, HeaderLinesAreCompared) {
+    const auto rows = diff_lines({"# scenario a device charger bucket 10s"}, {"# scenario a device charger bucket 5s"});
+    EXPECT_TRUE(has_differences(rows));
+}
+
+TEST(DiffLines, ScatteredChangesFindTheLongestCommonLines) {
+    const Lines baseline{"a", "b", "c", "d", "e", "f", "g"};
+    const Lines current{"b", "c", "x", "e", "f", "y", "g", "h"};
+    const auto rows = diff_lines(baseline, current);
+    EXPECT_EQ(
+        std::count_if(rows.begin(), rows.end(), [](const DiffRow& row) { return row.kind == DiffRow::Kind::same; }), 5);
+    expect_rows_rebuild(rows, baseline, current);
+    expect_rows_rebuild(diff_lines(baseline, {}), baseline, {});
+    expect_rows_rebuild(diff_lines({}, current), {}, current);
+}
+
+TEST(DiffLines, InputsTooLargeForTheTableStillGiveACorrectDiff) {
+    Lines baseline{"# same header"};
+    Lines current{"# same header"};
+    for (int i = 0; i < 5000; ++i) {
+        baseline.push_back(fmt::format("old {}", i));
+        current.push_back(fmt::format("new {}", i));
+    }
+    baseline.emplace_back("same footer");
+    current.emplace_back("same footer");
+    const auto rows = diff_lines(baseline, current);
+    EXPECT_EQ(rows.front().kind, DiffRow::Kind::same);
+    EXPECT_EQ(rows.back().kind, DiffRow::Kind::same);
+    expect_rows_rebuild(rows, baseline, current);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+class TempDir {
+public:
+    TempDir() {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        path_ = fs::path(::testing::TempDir()) / fmt::format("evhil_baseline_{}_{}", info->name(), ::getpid());
+        fs::remove_all(path_);
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+std::string file_content(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+TEST(BaselineFile, PathNamesScenarioAndDeviceAndStaysInTheDirectory) {
+    EXPECT_EQ(baseline_path("reports/baselines", "alfen-link-drop", "charger"),
+              fs::path("reports/baselines/alfen-link-drop.charger.baseline"));
+    EXPECT_EQ(baseline_path("b", "../x", "a/b"), fs::path("b/.._x.a_b.baseline"));
+}
+
+TEST(BaselineFile, WriteThenReadRoundTripsAtomically) {
+    TempDir dir;
+    const fs::path path = baseline_path(dir.path() / "nested" / "baselines", "alfen-link-drop", "charger");
+    const Lines lines{"# scenario alfen-link-drop device charger bucket 10s", "t+0s + connect", "", "t+10s x"};
+    write_baseline(path, lines);
+    EXPECT_EQ(file_content(path), "# scenario alfen-link-drop device charger bucket 10s\nt+0s + connect\n\nt+10s x\n");
+    EXPECT_FALSE(fs::exists(fs::path(path.string() + ".tmp")));
+    EXPECT_EQ(read_baseline(path), lines);
+
+    // Overwriting replaces the whole file.
+    write_baseline(path, {"only"});
+    EXPECT_EQ(read_baseline(path), Lines{"only"});
+    EXPECT_EQ(std::distance(fs::directory_iterator(path.parent_path()), fs::directory_iterator()), 1);
+}
+
+TEST(BaselineFile, ReadIgnoresOnlyTheFinalNewline) {
+    TempDir dir;
+    fs::create_directories(dir.path());
+    const fs::path path = dir.path() / "hand-edited.baseline";
+    std::ofstream(path, std::ios::binary) << "a\nb";
+    EXPECT_EQ(read_baseline(path), (Lines{"a", "b"}));
+    std::ofstream(path, std::ios::binary) << "a\nb\n\n";
+    EXPECT_EQ(read_baseline(path), (Lines{"a", "b", ""}));
+    std::ofstream(path, std::ios::binary) << "";
+    EXPECT_EQ(read_baseline(path), Lines{});
+}
+
+TEST(BaselineFile, MissingFileReadsAsNullopt) {
+    TempDir dir;
+    EXPECT_EQ(read_baseline(dir.path() / "nothing.baseline"), std::nullopt);
+}
+
+TEST(BaselineFile, UnreadableOrUnwritablePathThrowsNamingIt) {
+    TempDir dir;
+    fs::create_directories(dir.path() / "a-directory");
+    try {
+        read_baseline(dir.path() / "a-directory");
+        FAIL() << "reading a directory should throw";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("cannot read " + (dir.path() / "a-directory").string() + ": "),
+                  std::string::npos)
+            << error.what();
+    }
+    std::ofstream(dir.path() / "a-file") << "x";
+    const fs::path below_a_file = dir.path() / "a-file" / "x.baseline";
+    try {
+        write_baseline(below_a_file, {"x"});
+        FAIL() << "writing below a file should throw";
+    } catch (const std::runtime_error& error) {
+        EXPECT_NE(std::string(error.what()).find("cannot write " + below_a_file.string() + ": "), std::string::npos)
+            << error.what();
+    }
+    EXPECT_THROW(write_baseline(dir.path() / "x.baseline", {"two\nlines"}), std::runtime_error);
+    EXPECT_FALSE(fs::exists(dir.path() / "x.baseline"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+TEST(BaselineDiffHtml, EscapesTextAndTintsRemovedAndAddedLines) {
+    const auto rows = diff_lines({"t+0s - close <a> & \"b\"", "same"}, {"t+0s - close <c>", "same"});
+    const std::string html = render_baseline_diff_html("alfen <charger>", rows);
+    EXPECT_EQ(html.rfind("<section", 0), 0U);
+    EXPECT_NE(html.find("alfen &lt;charger&gt;"), std::string::npos);
+    EXPECT_NE(html.find("t+0s - close &lt;a&gt; &amp; &quot;b&quot;"), std::string::npos);
+    EXPECT_EQ(html.find("<a>"), std::string::npos);
+    EXPECT_EQ(html.find("<c>"), std::string::npos);
+    EXPECT_NE(html.find("class=\"removed\""), std::string::npos);
+    EXPECT_NE(html.find("class=\"added\""), std::string::npos);
+    // Removed and added are side by side on one table row.
+    const auto removed = html.find("class=\"removed\"");
+    EXPECT_LT(html.find("class=\"added\""), html.find("</tr>", removed));
+}
+
+TEST(BaselineDiffHtml, UnchangedLinesFoldOutsideTheContext) {
+    Lines baseline;
+    for (int i = 0; i < 20; ++i) {
+        baseline.push_back(fmt::format("line {}", i));
+    }
+    Lines current = baseline;
+    current[10] = "changed";
+    const std::string html = render_baseline_diff_html("t", diff_lines(baseline, current), 2);
+    EXPECT_NE(html.find("&hellip; 8 unchanged lines &hellip;"), std::string::npos);  // lines 0..7
+    EXPECT_NE(html.find("&hellip; 7 unchanged lines &hellip;"), std::string::npos);  // lines 13..19
+    EXPECT_NE(html.find(">line 8<"), std::string::npos);
+    EXPECT_EQ(html.find(">line 7<"), std::string::npos);
+    EXPECT_NE(html.find(">line 12<"), std::string::npos);
+    EXPECT_EQ(html.find(">line 13<"), std::string::npos);
+}
+
+TEST(BaselineDiffHtml, ASingleHiddenLineIsShownRatherThanFolded) {
+    const Lines baseline{"0", "1", "2", "3", "4", "5", "6", "7", "8"};
+    Lines current = baseline;
+    current[1] = "one";
+    current[7] = "seven";
+    const std::string html = render_baseline_diff_html("t", diff_lines(baseline, current), 2);
+    EXPECT_EQ(html.find("unchanged"), std::string::npos);
+    EXPECT_NE(html.find(">4<"), std::string::npos);
+}
+
+TEST(BaselineDiffHtml, NoDifferencesSaysSo) {
+    const Lines lines{"a", "b"};
+    const std::string html = render_baseline_diff_html("t", diff_lines(lines, lines));
+    EXPECT_NE(html.find("No differences"), std::string::npos);
+    EXPECT_EQ(html.find("<table"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace evhil::harness
