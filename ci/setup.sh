@@ -14,6 +14,7 @@ packages=(
     libgtest-dev libgmock-dev
     libbenchmark-dev
     mbpoll
+    tshark
 )
 
 missing=()
@@ -34,5 +35,7 @@ fi
 
 echo "ci/setup.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; evhil only reads pcapng files, so the answer is no.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo_prefix[@]}" debconf-set-selections
 "${sudo_prefix[@]}" apt-get update -qq
 "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -82,11 +82,11 @@ public:
         link_->step();
     }
 
-    void set_current(double amps) override {
+    std::optional<double> set_current(double amps) override {
         if (bench_ != nullptr) {
             if (bench_->read_only) {
                 ++suppressed_writes_;
-                return;
+                return std::nullopt;
             }
             if (amps > bench_->max_current_a) {
                 ++capped_commands_;
@@ -94,6 +94,7 @@ public:
             }
         }
         driver_.set_current(amps);
+        return amps;
     }
     double driver_station_limit_a() const override { return driver_.charger().station_max_current_a; }
     double hard_limit_a() const override {

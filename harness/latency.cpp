@@ -123,14 +123,16 @@ std::vector<Connection> connections(const std::vector<modbus::TapEvent>& events)
 Series reconnects(const LatencyInputs& inputs, const std::vector<Connection>& all) {
     Series series;
     for (auto restored : inputs.link_restored) {
-        bool still_up = std::any_of(all.begin(), all.end(), [&](const Connection& c) {
-            return c.opened <= restored && (!c.closed || *c.closed > restored);
-        });
-        if (still_up) {
-            continue;  // the fault did not break the connection: nothing to reconnect
-        }
         auto next = std::find_if(all.begin(), all.end(), [&](const Connection& c) { return c.opened >= restored; });
-        if (next != all.end()) {
+        if (next == all.end()) {
+            continue;
+        }
+        // A connection that was up when the link came back and outlived the next connect means the fault
+        // never broke it (or the driver kept it): there was nothing to reconnect.
+        bool kept = std::any_of(all.begin(), all.end(), [&](const Connection& c) {
+            return c.opened < restored && (!c.closed || *c.closed > next->opened);
+        });
+        if (!kept) {
             series.values.push_back(to_seconds(next->opened - restored));
         }
     }

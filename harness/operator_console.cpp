@@ -44,12 +44,21 @@ OperatorConsole::~OperatorConsole() {
 }
 
 void OperatorConsole::attach(Executor* executor) {
+    // Prompts still open when the scenario ends count as not done, as on a timeout, so that they are reported.
+    auto unanswered = std::move(prompts_);
+    prompts_.clear();
     if (executor_ != nullptr) {
-        for (auto& prompt : prompts_) {
+        for (auto& prompt : unanswered) {
             executor_->cancel(prompt.timeout);
         }
+        if (!unanswered.empty()) {
+            output_ << "[operator] the scenario ended before confirmation; the action is recorded as not done\n"
+                    << std::flush;
+        }
+        for (auto& prompt : unanswered) {
+            prompt.done(false);
+        }
     }
-    prompts_.clear();
     executor_ = executor;
     std::lock_guard lock(shared_->mutex);
     if (executor == nullptr) {

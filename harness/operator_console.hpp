@@ -26,7 +26,8 @@ public:
     OperatorConsole(const OperatorConsole&) = delete;
     OperatorConsole& operator=(const OperatorConsole&) = delete;
 
-    // The executor of the scenario being run; prompts are answered on it. nullptr detaches.
+    // The executor of the scenario being run; prompts are answered on it. nullptr detaches; prompts still open
+    // then get `done(false)`.
     void attach(Executor* executor);
     // Asks once; `done(true)` when confirmed, `done(false)` on timeout. Prompts are answered in order.
     void ask(const std::string& text, Duration timeout, std::function<void(bool confirmed)> done);

@@ -42,8 +42,9 @@ public:
     virtual void stop() = 0;
     // Advances the simulated station and the EV behind it by one physics step (model mutex held).
     virtual void step(Duration dt) = 0;
-    // The setpoint the controller hands the driver (0 = pause).
-    virtual void set_current(double amps) = 0;
+    // The setpoint the controller hands the driver (0 = pause). Returns what the driver was actually told: on a
+    // bench the cap may lower it, and nothing (nullopt) is commanded on a read-only bench.
+    virtual std::optional<double> set_current(double amps) = 0;
     // The charger's own maximum as the driver has read it (0 while unknown).
     virtual double driver_station_limit_a() const = 0;
     // The lowest physical limit of the station (station max, cable; on a bench also the bench's cap).

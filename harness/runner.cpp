@@ -36,8 +36,10 @@ struct Bench {
           context{executor, rng.fork("rig"), ev, options.target, model_mutex, options.bench},
           rig(make_charger_rig(scenario.devices.front(), context)),
           controller(control::parse_manual_settings(scenario.controller.node), [this](double amps) {
-              setpoint_changes.push_back({executor.now(), amps});
-              rig->set_current(amps);
+              // What the driver was told (after a bench's cap), which is what its writes carry.
+              if (auto commanded = rig->set_current(amps)) {
+                  setpoint_changes.push_back({executor.now(), *commanded});
+              }
           }) {
         if (scenario.ev.plugged_in) {
             ev.plug_in();
@@ -299,9 +301,12 @@ std::uint64_t scenario_seed(std::uint64_t run_seed, const std::string& scenario_
 }
 
 void validate_scenario(const Scenario& scenario, const RunOptions& options) {
-    // Built on the sim target (no sockets, no threads) unless a bench file must be checked against it.
+    // Built on the sim target (no sockets, no threads) unless a bench file must be checked against it. A scenario
+    // that does not list the bench is skipped there, so the bench file need not have its devices.
     RunOptions check = options;
-    check.target = options.target == "bench" ? "bench" : "sim";
+    bool on_bench = options.target == "bench" &&
+                    std::find(scenario.targets.begin(), scenario.targets.end(), "bench") != scenario.targets.end();
+    check.target = on_bench ? "bench" : "sim";
     Bench bench(scenario, check, 0);
     for (const auto& expectation : scenario.expectations) {
         check_names(expectation, bench.recorder);

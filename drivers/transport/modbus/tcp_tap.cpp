@@ -479,10 +479,19 @@ std::size_t TcpTap::connection_count() const {
     return impl_->open_pairs.load();
 }
 
+// Down: the listener closes too, so the driver's connects are refused as they are by a host whose cable is
+// pulled and whose switch port answers with a reset; up: it listens again on the same port, where the
+// driver's client is still pointed.
 void TcpTap::set_link_down(bool down) {
+    if (down == impl_->link_down) {
+        return;
+    }
     impl_->link_down = down;
     if (down) {
-        impl_->close_pairs("link down");
+        impl_->shut_down("link down");
+    } else {
+        impl_->settings.listen_port = impl_->bound_port;
+        impl_->start();
     }
 }
 

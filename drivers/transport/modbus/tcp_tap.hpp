@@ -5,8 +5,8 @@
 // either direction is handed to a sink with its time. The same tap serves the wire target (device = a
 // simulator's TcpServer) and the bench target (device = a real wallbox), so both leave the same trace.
 //
-// It also plays the cable for the `link_down` fault: while down, every connection is dropped and new ones
-// are closed right after accept.
+// It also plays the cable for the `link_down` fault: while down, every connection is dropped and the listener
+// is closed so new connects are refused; when the link returns it listens again on the same port.
 //
 // All I/O runs on the executor's io_context; call every method on that thread or while it is not running.
 
