@@ -99,8 +99,23 @@ std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, cons
     return results;
 }
 
+// Back-off jitter comes from the seed, and where a reconnect lands decides which time bucket its frames fall in,
+// so a baseline holds for the seed it was recorded with. The seed is kept in the file.
+constexpr std::string_view baseline_seed_prefix = "# recorded with seed ";
+
+std::optional<std::uint64_t> take_baseline_seed(std::vector<std::string>& lines) {
+    for (auto it = lines.begin(); it != lines.end(); ++it) {
+        if (it->starts_with(baseline_seed_prefix)) {
+            auto seed = std::stoull(it->substr(baseline_seed_prefix.size()));
+            lines.erase(it);
+            return seed;
+        }
+    }
+    return std::nullopt;
+}
+
 // A wire run's protocol against its committed baseline: a difference nobody accepted fails the scenario.
-void check_baselines(ScenarioResult& result, const std::string& directory, bool update) {
+void check_baselines(ScenarioResult& result, const std::string& directory, std::uint64_t seed, bool update) {
     for (const auto& trace : result.traces) {
         BaselineComparison comparison;
         comparison.path = baseline_path(directory, trace.scenario, trace.device).string();
@@ -110,12 +125,20 @@ void check_baselines(ScenarioResult& result, const std::string& directory, bool 
                 comparison.status = "not updated";
                 result.message = "baseline not updated: the run did not pass";
             } else {
-                write_baseline(comparison.path, current);
+                auto lines = current;
+                lines.insert(lines.begin() + std::min<std::size_t>(1, lines.size()),
+                             fmt::format("{}{}", baseline_seed_prefix, seed));
+                write_baseline(comparison.path, lines);
                 comparison.status = "updated";
             }
         } else if (auto baseline = read_baseline(comparison.path)) {
+            auto recorded_seed = take_baseline_seed(*baseline);
             comparison.rows = diff_lines(*baseline, current);
             comparison.status = has_differences(comparison.rows) ? "differs" : "matched";
+            if (comparison.status == "differs" && recorded_seed && *recorded_seed != seed) {
+                comparison.status = fmt::format("not compared: recorded with seed {}, run with seed {}",
+                                                *recorded_seed, seed);
+            }
         } else {
             comparison.rows = diff_lines({}, current);
             comparison.status = "missing";
@@ -136,7 +159,9 @@ int run_command(const RunArguments& args) {
         std::cerr << "evhil run: no scenario files found in the given paths\n";
         return exit_bad_input;
     }
-    RunOptions options{args.target, args.seed.value_or(std::random_device{}())};
+    // Wire runs default to seed 1, the seed the committed protocol baselines are recorded with.
+    std::uint64_t default_seed = args.target == "wire" ? 1 : std::random_device{}();
+    RunOptions options{args.target, args.seed.value_or(default_seed)};
     std::optional<BenchFile> bench;
     std::optional<OperatorConsole> console;
     try {
@@ -183,7 +208,7 @@ int run_command(const RunArguments& args) {
             return;
         }
         try {
-            check_baselines(result, args.baselines, args.update_baselines);
+            check_baselines(result, args.baselines, options.seed, args.update_baselines);
         } catch (const std::exception& error) {
             result.status = "error";
             result.message = error.what();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <mutex>
+#include <set>
 
 #include "drivers/control/manual_controller.hpp"
 #include "drivers/core/executor.hpp"
@@ -159,10 +160,15 @@ public:
         auto tolerance = scenario_.timing_tolerance.find(options_.target);
         double slack = tolerance == scenario_.timing_tolerance.end() ? 0.0 : to_seconds(tolerance->second);
         for (const auto& expectation : scenario_.expectations) {
+            std::string not_judged;
             if (!bench_.rig->observable(expectation.condition.signal)) {
-                ExpectationResult skipped{expectation.description, expectation.kind, false, std::nullopt, "",
+                not_judged = fmt::format("not judged: {} exists only in a simulator", expectation.condition.signal);
+            } else if (not_performed_.count(expectation.after_event) != 0) {
+                not_judged = fmt::format("not judged: action '{}' was not performed", expectation.after_event);
+            }
+            if (!not_judged.empty()) {
+                ExpectationResult skipped{expectation.description, expectation.kind, false, std::nullopt, not_judged,
                                           expectation.node.line(), true};
-                skipped.detail = fmt::format("not judged: {} exists only in a simulator", expectation.condition.signal);
                 result_.expectations.push_back(std::move(skipped));
                 continue;
             }
@@ -242,6 +248,7 @@ private:
         std::string request = operator_request(action, device, on);
         std::string label = on ? action.id : action.id + " ends";
         if (options_.console == nullptr) {
+            not_performed_.insert(label);
             result_.skipped_actions.push_back(
                 fmt::format("{} at t={:.1f}s: {} (needs an operator: run with --operator)", label,
                             seconds_since_start(), request));
@@ -249,6 +256,7 @@ private:
         }
         options_.console->ask(request, options_.bench->prompt_timeout, [this, action, on, label, request](bool done) {
             if (!done) {
+                not_performed_.insert(label);
                 result_.skipped_actions.push_back(
                     fmt::format("{} at t={:.1f}s: {} (operator did not confirm in time)", label, seconds_since_start(),
                                 request));
@@ -292,6 +300,7 @@ private:
     ScenarioResult& result_;
     Bench bench_;
     std::vector<TimePoint> link_restored_;
+    std::set<std::string> not_performed_;  // event labels of actions skipped or not confirmed on a bench
 };
 
 }  // namespace
