@@ -178,8 +178,8 @@ public:
     std::vector<modbus::TapEvent> take_trace_events() override { return link_->take_trace_events(); }
 
     std::optional<double> setpoint_in(const modbus::Request& request) const override {
-        if (request.function != modbus::function::write_multiple_registers ||
-            request.address != alfen::reg::setpoint || request.values.size() != 2) {
+        if (request.function != modbus::function::write_multiple_registers || request.address != alfen::reg::setpoint ||
+            request.values.size() != 2) {
             return std::nullopt;
         }
         return modbus::decode_float32(request.values);
@@ -238,8 +238,7 @@ private:
         r.add("charger.applied_current", "A", read([](const auto& c) { return c.applied_current_a; }));
         r.add("charger.validity_remaining", "s", read([](const auto& c) { return c.validity_remaining_s; }));
         r.add("charger.setpoint_accounted", "", read([](const auto& c) { return c.setpoint_accounted ? 1.0 : 0.0; }));
-        r.add(
-            "charger.mode3", "", read([](const auto& c) { return mode3_value(c.mode3_state); }), mode3_labels);
+        r.add("charger.mode3", "", read([](const auto& c) { return mode3_value(c.mode3_state); }), mode3_labels);
         r.add("charger.power", "W", read([](const auto& c) { return c.power_total_w; }));
         r.add("charger.energy", "kWh", read([](const auto& c) { return c.energy_wh / 1000.0; }));
         auto unknown = [] { return std::nan(""); };

@@ -148,13 +148,15 @@ std::string clean_note(const TapEvent& event) {
 enum class Rank { connect, request, response, unframed, close };
 
 struct Entry {
+    std::uint32_t connection = 0;  // connections follow one another: the driver holds one at a time
     std::int64_t bucket = 0;
     Rank rank = Rank::connect;
     std::string text;
     bool operator==(const Entry&) const = default;
     // Spelled out rather than a defaulted <=>, which clang-tidy 14 misreads as a comparison with literal 0.
     bool operator<(const Entry& other) const {
-        return std::tie(bucket, rank, text) < std::tie(other.bucket, other.rank, other.text);
+        return std::tie(connection, bucket, rank, text) <
+               std::tie(other.connection, other.bucket, other.rank, other.text);
     }
 };
 
@@ -185,57 +187,84 @@ private:
     std::map<std::pair<std::uint32_t, std::uint16_t>, std::vector<std::int64_t>> waiting_;
 };
 
+// Times are measured from the start of each connection, not of the run: every timer of a driver (polls,
+// keep-alive writes, station-info reads) restarts when it connects, so relative to the connect they are the
+// same from run to run, while the connect itself moves with back-off jitter and socket latency.
 class Normaliser {
 public:
     Normaliser(TimePoint start, Duration bucket) : start_(start), bucket_(bucket) {}
 
     Entry place(const TapEvent& event) {
-        const std::int64_t own_bucket = bucket_of(event.time);
+        if (event.kind == TapEvent::Kind::opened) {
+            opened_at_[event.connection] = event.time;
+        }
+        Entry entry = describe(event, bucket_of(event));
+        entry.connection = event.connection;
+        return entry;
+    }
+
+private:
+    Entry describe(const TapEvent& event, std::int64_t own_bucket) {
         switch (event.kind) {
             case TapEvent::Kind::opened:
-                return {own_bucket, Rank::connect, "+ connect"};
+                return {0, own_bucket, Rank::connect, "+ connect"};
             case TapEvent::Kind::closed: {
                 pending_.forget(event.connection);
                 const std::string note = clean_note(event);
-                return {own_bucket, Rank::close, note.empty() ? "- close" : "- close " + note};
+                return {0, own_bucket, Rank::close, note.empty() ? "- close" : "- close " + note};
             }
             case TapEvent::Kind::unframed:
-                return {own_bucket, Rank::unframed,
+                return {0, own_bucket, Rank::unframed,
                         event.from_client ? "! unframed from driver" : "! unframed from device"};
             case TapEvent::Kind::to_device:
                 return place_request(event, own_bucket);
             case TapEvent::Kind::from_device:
                 return place_response(event, own_bucket);
         }
-        return {own_bucket, Rank::unframed, "! unknown event"};
+        return {0, own_bucket, Rank::unframed, "! unknown event"};
     }
 
-private:
-    // Events stamped before the start (a connect racing the start of the run) belong to the first bucket.
-    std::int64_t bucket_of(TimePoint time) const { return std::max(Duration::zero(), time - start_) / bucket_; }
+    // From the connect of the event's connection; a connection the tap never saw open (refused) and events
+    // stamped before the start (a connect racing the start of the run) fall in the first bucket.
+    std::int64_t bucket_of(const TapEvent& event) const {
+        auto opened = opened_at_.find(event.connection);
+        TimePoint origin = opened == opened_at_.end() ? event.time : std::max(opened->second, start_);
+        return std::max(Duration::zero(), event.time - origin) / bucket_;
+    }
 
     Entry place_request(const TapEvent& event, std::int64_t bucket) {
         const auto adu = parse_adu(event.bytes);
         if (!adu) {
-            return {bucket, Rank::request, "> malformed ADU"};
+            return {0, bucket, Rank::request, "> malformed ADU"};
         }
         pending_.add(event.connection, adu->transaction, bucket);
-        return {bucket, Rank::request, describe_frame(*adu, true)};
+        return {0, bucket, Rank::request, describe_frame(*adu, true)};
     }
 
     Entry place_response(const TapEvent& event, std::int64_t own_bucket) {
         const auto adu = parse_adu(event.bytes);
         if (!adu) {
-            return {own_bucket, Rank::response, "< malformed ADU"};
+            return {0, own_bucket, Rank::response, "< malformed ADU"};
         }
         const std::int64_t bucket = pending_.take(event.connection, adu->transaction).value_or(own_bucket);
-        return {bucket, Rank::response, describe_frame(*adu, false)};
+        return {0, bucket, Rank::response, describe_frame(*adu, false)};
     }
 
     TimePoint start_;
     Duration bucket_;
     PendingRequests pending_;
+    std::map<std::uint32_t, TimePoint> opened_at_;
 };
+
+// One connection's normalised lines.
+using Block = std::vector<std::string>;
+
+// Consecutive connections that look the same (a driver retrying through a fault: connect, one request, an
+// exception, close) become one block: how many retries fit into a fault is back-off timing, not protocol.
+std::vector<Block> collapse_repeats(std::vector<Block> blocks) {
+    blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+    return blocks;
+}
 
 // Exact, in the largest unit that divides the span, so a sub-second bucket still prints truthfully.
 std::string format_span(Duration span) {
@@ -260,7 +289,7 @@ constexpr std::size_t max_table_cells = 20'000'000;
 enum class Step : std::uint8_t { same, remove, add };
 
 // Lines become small integers once, so the O(n*m) inner loop compares integers, not long strings that share
-// their "t+10s > unit 1 FC3" prefix.
+// their "  c+10s > unit 1 FC3" prefix.
 std::pair<std::vector<std::uint32_t>, std::vector<std::uint32_t>> intern(std::span<const std::string> a,
                                                                          std::span<const std::string> b) {
     std::unordered_map<std::string_view, std::uint32_t> ids;
@@ -448,12 +477,21 @@ std::vector<std::string> normalise_trace(const ProtocolTrace& trace, const Norma
     std::sort(entries.begin(), entries.end());
     entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
 
+    std::vector<Block> blocks;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (i == 0 || entries[i].connection != entries[i - 1].connection) {
+            blocks.emplace_back();
+        }
+        blocks.back().push_back(
+            fmt::format("  c+{} {}", format_span(entries[i].bucket * settings.bucket), entries[i].text));
+    }
     std::vector<std::string> lines;
-    lines.reserve(entries.size() + 1);
-    lines.push_back(
-        fmt::format("# scenario {} device {} bucket {}", trace.scenario, trace.device, format_span(settings.bucket)));
-    for (const auto& entry : entries) {
-        lines.push_back(fmt::format("t+{} {}", format_span(entry.bucket * settings.bucket), entry.text));
+    lines.reserve(entries.size() + blocks.size() + 1);
+    lines.push_back(fmt::format("# scenario {} device {} bucket {} from each connect", trace.scenario, trace.device,
+                                format_span(settings.bucket)));
+    for (const auto& block : collapse_repeats(std::move(blocks))) {
+        lines.emplace_back("connection");
+        lines.insert(lines.end(), block.begin(), block.end());
     }
     return lines;
 }

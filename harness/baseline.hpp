@@ -15,8 +15,11 @@
 
 namespace evhil::harness {
 
+// The normalised form: one block per connection (consecutive identical blocks collapsed, so the number of
+// retries during a fault does not matter), and in each block the de-duplicated lines of each time bucket,
+// counted from that connection's connect, because the driver's timers restart when it connects.
 struct NormaliseSettings {
-    Duration bucket = std::chrono::seconds(10);  // relative times are rounded down to this
+    Duration bucket = std::chrono::seconds(10);  // times since the connect are rounded down to this
 };
 
 std::vector<std::string> normalise_trace(const ProtocolTrace& trace, const NormaliseSettings& settings = {});

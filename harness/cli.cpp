@@ -136,8 +136,8 @@ void check_baselines(ScenarioResult& result, const std::string& directory, std::
             comparison.rows = diff_lines(*baseline, current);
             comparison.status = has_differences(comparison.rows) ? "differs" : "matched";
             if (comparison.status == "differs" && recorded_seed && *recorded_seed != seed) {
-                comparison.status = fmt::format("not compared: recorded with seed {}, run with seed {}",
-                                                *recorded_seed, seed);
+                comparison.status =
+                    fmt::format("not compared: recorded with seed {}, run with seed {}", *recorded_seed, seed);
             }
         } else {
             comparison.rows = diff_lines({}, current);

@@ -96,8 +96,8 @@ public:
         tap_settings.device_host = device_host;
         tap_settings.device_port = device_port;
         tap_settings.connect_timeout = settings.client.connect_timeout;
-        tap_ = std::make_unique<modbus::TcpTap>(executor, tap_settings,
-                                                [this](modbus::TapEvent event) { events_.push_back(std::move(event)); });
+        tap_ = std::make_unique<modbus::TcpTap>(
+            executor, tap_settings, [this](modbus::TapEvent event) { events_.push_back(std::move(event)); });
         tap_->start();
         auto client_settings = settings.client;
         client_settings.host = "127.0.0.1";
@@ -146,9 +146,7 @@ public:
             change([delay](modbus::WireFaults& f) { f.reply_delay = delay; });
         } else if (name == "corrupt") {
             auto byte = action.fault_byte;
-            change([on, byte](modbus::WireFaults& f) {
-                f.corrupt_byte_at = on ? std::optional(byte) : std::nullopt;
-            });
+            change([on, byte](modbus::WireFaults& f) { f.corrupt_byte_at = on ? std::optional(byte) : std::nullopt; });
         } else if (name == "split") {
             auto at = action.fault_split_at;
             auto gap = action.fault_gap;

@@ -11,8 +11,8 @@ namespace evhil::harness {
 struct OperatorConsole::Shared {
     std::mutex mutex;
     std::deque<std::string> lines;
-    bool closed = false;                     // end of input
-    std::function<void()> notify;            // posts answer_pending() to the attached executor
+    bool closed = false;           // end of input
+    std::function<void()> notify;  // posts answer_pending() to the attached executor
 };
 
 OperatorConsole::OperatorConsole(std::istream& input, std::ostream& output)

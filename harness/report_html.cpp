@@ -155,9 +155,9 @@ void render_expectations(std::string& out, const ScenarioResult& scenario) {
         append(out,
                "<tr{}><td class=\"status {}\">{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>"
                "<td class=\"num\">{}</td><td>{}</td></tr>\n",
-               expectation.passed || expectation.skipped ? "" : " class=\"fail\"", result, result, escape_markup(expectation.description),
-               escape_markup(expectation.kind), line_text(expectation), escape_markup(failed_at_text(expectation)),
-               escape_markup(expectation.detail));
+               expectation.passed || expectation.skipped ? "" : " class=\"fail\"", result, result,
+               escape_markup(expectation.description), escape_markup(expectation.kind), line_text(expectation),
+               escape_markup(failed_at_text(expectation)), escape_markup(expectation.detail));
     }
     append(out, "</table>\n");
 }

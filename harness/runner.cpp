@@ -79,8 +79,8 @@ struct Bench {
 };
 
 bool touches_model(const Action& action) {
-    return action.what == "plug_in" || action.what == "unplug" || action.what == "set_soc" ||
-           action.what == "set_pv" || action.what == "set_load";
+    return action.what == "plug_in" || action.what == "unplug" || action.what == "set_soc" || action.what == "set_pv" ||
+           action.what == "set_load";
 }
 
 // Faults after which the link is whole again at once (instant faults) or when they are switched off.
@@ -167,8 +167,13 @@ public:
                 not_judged = fmt::format("not judged: action '{}' was not performed", expectation.after_event);
             }
             if (!not_judged.empty()) {
-                ExpectationResult skipped{expectation.description, expectation.kind, false, std::nullopt, not_judged,
-                                          expectation.node.line(), true};
+                ExpectationResult skipped{expectation.description,
+                                          expectation.kind,
+                                          false,
+                                          std::nullopt,
+                                          not_judged,
+                                          expectation.node.line(),
+                                          true};
                 result_.expectations.push_back(std::move(skipped));
                 continue;
             }
@@ -249,17 +254,15 @@ private:
         std::string label = on ? action.id : action.id + " ends";
         if (options_.console == nullptr) {
             not_performed_.insert(label);
-            result_.skipped_actions.push_back(
-                fmt::format("{} at t={:.1f}s: {} (needs an operator: run with --operator)", label,
-                            seconds_since_start(), request));
+            result_.skipped_actions.push_back(fmt::format(
+                "{} at t={:.1f}s: {} (needs an operator: run with --operator)", label, seconds_since_start(), request));
             return;
         }
         options_.console->ask(request, options_.bench->prompt_timeout, [this, action, on, label, request](bool done) {
             if (!done) {
                 not_performed_.insert(label);
-                result_.skipped_actions.push_back(
-                    fmt::format("{} at t={:.1f}s: {} (operator did not confirm in time)", label, seconds_since_start(),
-                                request));
+                result_.skipped_actions.push_back(fmt::format("{} at t={:.1f}s: {} (operator did not confirm in time)",
+                                                              label, seconds_since_start(), request));
                 return;
             }
             // The operator did it: the model follows so the recording stays coherent, and the event is stamped

@@ -18,8 +18,8 @@ namespace evhil::harness {
 struct RunOptions {
     std::string target = "sim";
     std::uint64_t seed = 0;
-    const BenchFile* bench = nullptr;     // bench target: where the real devices are
-    OperatorConsole* console = nullptr;   // bench target with --operator: prompts instead of skips
+    const BenchFile* bench = nullptr;    // bench target: where the real devices are
+    OperatorConsole* console = nullptr;  // bench target with --operator: prompts instead of skips
 };
 
 // The seed one scenario runs with, derived from the run's seed and the scenario's name so that adding a

@@ -39,13 +39,13 @@ struct Action {
     std::string id;    // referenced by `after:` in expectations
     std::string what;  // plug_in, unplug, set_current, start, stop, set_pv, set_load, set_soc, fault, fault_off
     double value = 0;  // current, watts or soc, by action
-    bool value_is_auto = false;  // set_pv / set_load back to the profile
-    std::string fault;           // fault name
-    std::map<std::string, std::string> fault_params;  // code: exception code as written
-    std::optional<Duration> fault_for;                // fault switches itself off after this long
-    Duration fault_delay{0};                          // late: how late each reply is
-    std::size_t fault_byte = 7;                       // corrupt: index in the reply ADU (7 = function code)
-    std::size_t fault_split_at = 4;                   // split: bytes sent before the gap
+    bool value_is_auto = false;                           // set_pv / set_load back to the profile
+    std::string fault;                                    // fault name
+    std::map<std::string, std::string> fault_params;      // code: exception code as written
+    std::optional<Duration> fault_for;                    // fault switches itself off after this long
+    Duration fault_delay{0};                              // late: how late each reply is
+    std::size_t fault_byte = 7;                           // corrupt: index in the reply ADU (7 = function code)
+    std::size_t fault_split_at = 4;                       // split: bytes sent before the gap
     Duration fault_gap = std::chrono::milliseconds(300);  // split: the gap
     int line = 0;
 };

@@ -29,9 +29,9 @@ set -e
 [ "$status" -eq 1 ] || fail "a changed protocol exited $status, expected 1: $(cat "$work/changed.log")"
 grep -q "baseline differs" "$work/changed.log" || fail "no 'baseline differs' in: $(cat "$work/changed.log")"
 html=$work/changed/index.html
-grep -q 'class="removed"[^<]*<span[^>]*>[0-9]*</span>t+0s &gt; unit 1 FC3 read 1201 x16' "$html" ||
+grep -q 'class="removed"[^<]*<span[^>]*>[0-9]*</span>  c+0s &gt; unit 1 FC3 read 1201 x16' "$html" ||
     fail "the report does not show the accepted line as removed"
-grep -q 'class="added"[^<]*<span[^>]*>[0-9]*</span>t+0s &gt; unit 1 FC3 read 1200 x16' "$html" ||
+grep -q 'class="added"[^<]*<span[^>]*>[0-9]*</span>  c+0s &gt; unit 1 FC3 read 1200 x16' "$html" ||
     fail "the report does not show the new line as added"
 python3 - "$work/changed/results.json" <<'PY' || fail "results.json does not record the difference"
 import json, sys
