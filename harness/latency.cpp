@@ -127,10 +127,12 @@ Series reconnects(const LatencyInputs& inputs, const std::vector<Connection>& al
         if (next == all.end()) {
             continue;
         }
-        // A connection that was up when the link came back and outlived the next connect means the fault
-        // never broke it (or the driver kept it): there was nothing to reconnect.
+        // A connection that was up when the link came back and lived on for a while means the fault never broke
+        // it: nothing to reconnect. One that died soon after (a request sent during a hang timing out, a close
+        // still on its way) was broken by the fault.
+        constexpr auto grace = std::chrono::seconds(5);
         bool kept = std::any_of(all.begin(), all.end(), [&](const Connection& c) {
-            return c.opened < restored && (!c.closed || *c.closed > next->opened);
+            return c.opened < restored && (!c.closed || *c.closed > restored + grace);
         });
         if (!kept) {
             series.values.push_back(to_seconds(next->opened - restored));
