@@ -21,28 +21,40 @@ TimePoint at(double seconds) {
 
 std::vector<std::uint8_t> adu(std::uint16_t transaction, const modbus::Pdu& pdu) {
     auto length = static_cast<std::uint16_t>(pdu.size() + 1);
-    std::vector<std::uint8_t> bytes{
-        static_cast<std::uint8_t>(transaction >> 8), static_cast<std::uint8_t>(transaction & 0xFF), 0, 0,
-        static_cast<std::uint8_t>(length >> 8),      static_cast<std::uint8_t>(length & 0xFF),      1};
-    bytes.insert(bytes.end(), pdu.begin(), pdu.end());
+    std::vector<std::uint8_t> bytes(7 + pdu.size());
+    bytes[0] = static_cast<std::uint8_t>(transaction >> 8);
+    bytes[1] = static_cast<std::uint8_t>(transaction & 0xFF);
+    bytes[4] = static_cast<std::uint8_t>(length >> 8);
+    bytes[5] = static_cast<std::uint8_t>(length & 0xFF);
+    bytes[6] = 1;  // unit
+    std::copy(pdu.begin(), pdu.end(), bytes.begin() + 7);
     return bytes;
+}
+
+TapEvent event(TapEvent::Kind kind, double t, std::uint32_t connection, std::vector<std::uint8_t> bytes = {}) {
+    TapEvent result;
+    result.kind = kind;
+    result.time = at(t);
+    result.connection = connection;
+    result.bytes = std::move(bytes);
+    return result;
 }
 
 struct Trace {
     std::vector<TapEvent> events;
     std::uint16_t transaction = 0;
 
-    void open(double t, std::uint32_t connection) { events.push_back({TapEvent::Kind::opened, at(t), connection}); }
-    void close(double t, std::uint32_t connection) { events.push_back({TapEvent::Kind::closed, at(t), connection}); }
+    void open(double t, std::uint32_t connection) { events.push_back(event(TapEvent::Kind::opened, t, connection)); }
+    void close(double t, std::uint32_t connection) { events.push_back(event(TapEvent::Kind::closed, t, connection)); }
     // A setpoint write and, `ack_after` later, its acknowledgement (none when negative).
     void write(double t, std::uint32_t connection, float amps, double ack_after) {
         auto values = modbus::encode_float32(amps);
         ++transaction;
-        events.push_back({TapEvent::Kind::to_device, at(t), connection,
-                          adu(transaction, modbus::encode_write_multiple(1210, values))});
+        events.push_back(event(TapEvent::Kind::to_device, t, connection,
+                               adu(transaction, modbus::encode_write_multiple(1210, values))));
         if (ack_after >= 0) {
-            events.push_back({TapEvent::Kind::from_device, at(t + ack_after), connection,
-                              adu(transaction, modbus::encode_write_multiple_response(1210, 2))});
+            events.push_back(event(TapEvent::Kind::from_device, t + ack_after, connection,
+                                   adu(transaction, modbus::encode_write_multiple_response(1210, 2))));
         }
     }
 };
@@ -70,9 +82,9 @@ TEST(Latency, AWriteAnsweredWithAnExceptionDoesNotCountAsApplied) {
     Trace trace;
     trace.open(0.0, 1);
     trace.write(0.010, 1, 16, -1);
-    trace.events.push_back({TapEvent::Kind::from_device, at(0.02), 1,
-                            adu(1, modbus::encode_exception(modbus::function::write_multiple_registers,
-                                                            modbus::ExceptionCode::server_device_busy))});
+    trace.events.push_back(event(TapEvent::Kind::from_device, 0.02, 1,
+                                 adu(1, modbus::encode_exception(modbus::function::write_multiple_registers,
+                                                                 modbus::ExceptionCode::server_device_busy))));
     auto metrics = measure_latencies({trace.events, {{at(0.0), 16}}, {}, setpoint_of});
     EXPECT_EQ(metrics["latency.setpoint_to_applied.count"], 0);
     EXPECT_EQ(metrics["latency.setpoint_to_applied.missing"], 1);
