@@ -33,7 +33,6 @@ public:
         : server_(device, clock, name), client_(server_) {}
 
     modbus::ModbusPort& port() override { return client_; }
-    void start() override {}
     void stop() override {}
     void step() override { server_.expire_idle(); }
 
@@ -108,7 +107,6 @@ public:
     ~SocketLink() override { SocketLink::stop(); }
 
     modbus::ModbusPort& port() override { return *client_; }
-    void start() override {}
     void stop() override {
         io_.call([this] {
             tap_->stop();

@@ -28,7 +28,6 @@ public:
     virtual ~ModbusLink() = default;
 
     virtual modbus::ModbusPort& port() = 0;
-    virtual void start() = 0;
     // Ends the run's I/O: threads are joined and counters settle. Idempotent.
     virtual void stop() = 0;
     // Called every physics step on the run's thread (idle expiry on the sim target).

@@ -215,21 +215,27 @@ private:
         }
     }
 
+    // plug_in, unplug, set_soc, set_pv and set_load change the simulated EV or site.
+    void apply_to_model(const Action& action) {
+        auto& bench = bench_;
+        std::lock_guard lock(bench.model_mutex);
+        if (action.what == "plug_in") {
+            bench.ev.plug_in();
+        } else if (action.what == "unplug") {
+            bench.ev.unplug();
+        } else if (action.what == "set_pv") {
+            bench.site.pv().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
+        } else if (action.what == "set_load") {
+            bench.site.house().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
+        } else if (action.what == "set_soc") {
+            bench.ev.set_soc(action.value);
+        }
+    }
+
     void apply(const Action& action, bool on) {
         auto& bench = bench_;
         if (touches_model(action)) {
-            std::lock_guard lock(bench.model_mutex);
-            if (action.what == "plug_in") {
-                bench.ev.plug_in();
-            } else if (action.what == "unplug") {
-                bench.ev.unplug();
-            } else if (action.what == "set_pv") {
-                bench.site.pv().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
-            } else if (action.what == "set_load") {
-                bench.site.house().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
-            } else if (action.what == "set_soc") {
-                bench.ev.set_soc(action.value);
-            }
+            apply_to_model(action);
         } else if (action.what == "set_current") {
             bench.controller.set_current(action.value);
         } else if (action.what == "start") {
@@ -268,12 +274,7 @@ private:
             // The operator did it: the model follows so the recording stays coherent, and the event is stamped
             // with the time of the confirmation, which is what `within ... after:` expectations measure from.
             if (touches_model(action)) {
-                std::lock_guard lock(bench_.model_mutex);
-                if (action.what == "plug_in") {
-                    bench_.ev.plug_in();
-                } else if (action.what == "unplug") {
-                    bench_.ev.unplug();
-                }
+                apply_to_model(action);
             }
             if (restores_link(action, on && action.what == "fault")) {
                 link_restored_.push_back(bench_.executor.now());

@@ -11,9 +11,12 @@
 #include "drivers/transport/modbus/pdu.hpp"
 #include "harness/baseline.hpp"
 #include "harness/report_baseline_html.hpp"
+#include "tests/unit/test_files.hpp"
 
 namespace evhil::harness {
 namespace {
+
+using evhil::testing::TempDir;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -479,25 +482,6 @@ TEST(DiffLines, InputsTooLargeForTheTableStillGiveACorrectDiff) {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-class TempDir {
-public:
-    TempDir() {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::path(::testing::TempDir()) / fmt::format("evhil_baseline_{}_{}", info->name(), ::getpid());
-        fs::remove_all(path_);
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
-
 std::string file_content(const fs::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream content;
@@ -512,7 +496,7 @@ TEST(BaselineFile, PathNamesScenarioAndDeviceAndStaysInTheDirectory) {
 }
 
 TEST(BaselineFile, WriteThenReadRoundTripsAtomically) {
-    TempDir dir;
+    TempDir dir("baseline");
     const fs::path path = baseline_path(dir.path() / "nested" / "baselines", "alfen-link-drop", "charger");
     const Lines lines{"# scenario alfen-link-drop device charger bucket 10s", "t+0s + connect", "", "t+10s x"};
     write_baseline(path, lines);
@@ -527,7 +511,7 @@ TEST(BaselineFile, WriteThenReadRoundTripsAtomically) {
 }
 
 TEST(BaselineFile, ReadIgnoresOnlyTheFinalNewline) {
-    TempDir dir;
+    TempDir dir("baseline");
     fs::create_directories(dir.path());
     const fs::path path = dir.path() / "hand-edited.baseline";
     std::ofstream(path, std::ios::binary) << "a\nb";
@@ -539,12 +523,12 @@ TEST(BaselineFile, ReadIgnoresOnlyTheFinalNewline) {
 }
 
 TEST(BaselineFile, MissingFileReadsAsNullopt) {
-    TempDir dir;
+    TempDir dir("baseline");
     EXPECT_EQ(read_baseline(dir.path() / "nothing.baseline"), std::nullopt);
 }
 
 TEST(BaselineFile, UnreadableOrUnwritablePathThrowsNamingIt) {
-    TempDir dir;
+    TempDir dir("baseline");
     fs::create_directories(dir.path() / "a-directory");
     try {
         read_baseline(dir.path() / "a-directory");

@@ -15,9 +15,13 @@
 #include <vector>
 
 #include "harness/protocol_trace.hpp"
+#include "tests/unit/test_files.hpp"
 
 namespace evhil::harness {
 namespace {
+
+using evhil::testing::slurp;
+using evhil::testing::TempDir;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -69,30 +73,6 @@ std::vector<std::string> lines_of(const std::string& text) {
     }
     return lines;
 }
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
-class TempDir {
-public:
-    TempDir() {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::path(::testing::TempDir()) / fmt::format("evhil_trace_{}_{}", info->name(), ::getpid());
-        fs::remove_all(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 std::uint32_t le32(const std::string& bytes, std::size_t at) {
     std::uint32_t value = 0;
@@ -161,7 +141,7 @@ TEST(TextTrace, SameInputSameText) {
 }
 
 TEST(TextTrace, WritesIntoNewDirectoriesAndNamesThePathOnFailure) {
-    TempDir dir;
+    TempDir dir("trace");
     auto path = dir.path() / "traces" / "alfen.trace";
     write_text_trace(sample_trace(), path);
     EXPECT_EQ(slurp(path), format_text_trace(sample_trace()));
@@ -178,7 +158,7 @@ TEST(TextTrace, WritesIntoNewDirectoriesAndNamesThePathOnFailure) {
 }
 
 TEST(Pcapng, BlocksAreWellFormed) {
-    TempDir dir;
+    TempDir dir("trace");
     auto path = dir.path() / "traces" / "alfen.pcapng";
     write_pcapng(sample_trace(), path);
     auto blocks = blocks_of(slurp(path));
@@ -222,7 +202,7 @@ TEST(Pcapng, TsharkDecodesModbus) {
     if (!fs::exists("/usr/bin/tshark")) {
         GTEST_SKIP() << "tshark is not installed";
     }
-    TempDir dir;
+    TempDir dir("trace");
     auto path = dir.path() / "alfen.pcapng";
     write_pcapng(sample_trace(), path);
     std::string command = fmt::format(

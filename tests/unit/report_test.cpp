@@ -14,9 +14,13 @@
 
 #include "harness/report.hpp"
 #include "harness/svg_plot.hpp"
+#include "tests/unit/test_files.hpp"
 
 namespace evhil::harness {
 namespace {
+
+using evhil::testing::slurp;
+using evhil::testing::TempDir;
 
 namespace fs = std::filesystem;
 
@@ -96,31 +100,6 @@ std::size_t count_of(const std::string& haystack, const std::string& needle) {
     }
     return count;
 }
-
-std::string slurp(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
-class TempDir {
-public:
-    TempDir() {
-        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-        path_ = fs::path(::testing::TempDir()) / fmt::format("evhil_report_{}_{}", info->name(), ::getpid());
-        fs::remove_all(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ec);
-        fs::remove_all(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 TEST(ResultsJson, ParsesBackWithSummaryAndSignalStatistics) {
     const auto json = nlohmann::json::parse(json_of(sample_run()));
@@ -277,7 +256,7 @@ TEST(SvgDecimation, BreaksTheLineAtGaps) {
 }
 
 TEST(WriteReports, CreatesTheThreeFilesAndNothingElse) {
-    TempDir dir;
+    TempDir dir("report");
     const fs::path out = dir.path() / "nested" / "reports";
     const RunResult run = sample_run();
     write_reports(run, out);
@@ -297,7 +276,7 @@ TEST(WriteReports, CreatesTheThreeFilesAndNothingElse) {
 }
 
 TEST(WriteReports, ThrowsNamingThePathWhenTheDirectoryCannotBeCreated) {
-    TempDir dir;
+    TempDir dir("report");
     fs::create_directories(dir.path());
     std::ofstream(dir.path() / "file") << "x";
     const fs::path out = dir.path() / "file" / "reports";
@@ -310,7 +289,7 @@ TEST(WriteReports, ThrowsNamingThePathWhenTheDirectoryCannotBeCreated) {
 }
 
 TEST(WriteReports, ThrowsNamingTheFileWhenItCannotBeReplacedAndLeavesNoTemporary) {
-    TempDir dir;
+    TempDir dir("report");
     // Renaming a file over a non-empty directory fails even for root, unlike permission checks.
     fs::create_directories(dir.path() / "results.json" / "occupied");
     try {

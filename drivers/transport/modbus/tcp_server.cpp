@@ -14,6 +14,7 @@
 
 #include "drivers/core/log.hpp"
 #include "drivers/transport/modbus/session_table.hpp"
+#include "drivers/transport/modbus/tcp_socket_util.hpp"
 
 namespace evhil::modbus {
 
@@ -22,17 +23,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// MBAP header: transaction id (2), protocol id (2), length (2), unit id (1).
-constexpr std::size_t mbap_header_size = 7;
-// The length field counts the unit id and the PDU: at least unit + function code, at most unit + 253 bytes.
-constexpr std::uint16_t min_mbap_length = 2;
-constexpr std::uint16_t max_mbap_length = 254;
-// After an accept error (e.g. out of file descriptors) wait a little rather than spin.
-constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
-
-std::uint16_t read_u16(const std::uint8_t* bytes) {
-    return static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1]);
-}
+using namespace tcp_util;
 
 std::vector<std::uint8_t> make_adu(std::uint16_t transaction, std::uint8_t unit, const Pdu& pdu) {
     std::vector<std::uint8_t> adu;
@@ -43,12 +34,6 @@ std::vector<std::uint8_t> make_adu(std::uint16_t transaction, std::uint8_t unit,
                 static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length & 0xFF), unit});
     adu.insert(adu.end(), pdu.begin(), pdu.end());
     return adu;
-}
-
-void close_socket(tcp::socket& socket) {
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
 }
 
 }  // namespace
@@ -263,36 +248,7 @@ void TcpServer::Impl::start() {
     }
     // Rules are read now rather than at construction so settings changed in between take effect.
     sessions = SessionTable(device.connection_rules());
-    auto fail = [this](const boost::system::error_code& error) {
-        boost::system::error_code ignored;
-        acceptor.close(ignored);
-        throw std::runtime_error(fmt::format("cannot listen on {}:{}: {}", host, requested_port, error.message()));
-    };
-    boost::system::error_code error;
-    tcp::endpoint listen_on;
-    auto address = asio::ip::make_address(host, error);
-    if (!error) {
-        listen_on = tcp::endpoint(address, requested_port);
-    } else {
-        tcp::resolver resolver(executor.io());
-        auto results = resolver.resolve(host, std::to_string(requested_port), error);
-        if (error) {
-            fail(error);
-        }
-        listen_on = results.begin()->endpoint();
-    }
-    if (acceptor.open(listen_on.protocol(), error); error) {
-        fail(error);
-    }
-    // Lets a restarted simulator bind its port again while old connections sit in TIME_WAIT.
-    acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-    if (acceptor.bind(listen_on, error); error) {
-        fail(error);
-    }
-    if (acceptor.listen(asio::socket_base::max_listen_connections, error); error) {
-        fail(error);
-    }
-    bound_port = acceptor.local_endpoint(error).port();
+    bound_port = open_listener(executor.io(), acceptor, host, requested_port);
     logger->info("listening on {}", endpoint());
     accept_next();
 }

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "drivers/core/log.hpp"
+#include "drivers/transport/modbus/tcp_socket_util.hpp"
 
 namespace evhil::modbus {
 
@@ -22,25 +23,10 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// MBAP header: transaction id (2), protocol id (2), length (2), unit id (1).
-constexpr std::size_t mbap_header_size = 7;
-// The length field counts the unit id and the PDU: at least unit + function code, at most unit + 253 bytes.
-constexpr std::uint16_t min_mbap_length = 2;
-constexpr std::uint16_t max_mbap_length = 254;
-// After an accept error (e.g. out of file descriptors) wait a little rather than spin.
-constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
+using namespace tcp_util;
+
 // Large enough for any ADU (260 bytes) several times over; the relay forwards whatever one read returns.
 constexpr std::size_t relay_chunk_size = 4096;
-
-std::uint16_t read_u16(const std::uint8_t* bytes) {
-    return static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1]);
-}
-
-void close_socket(tcp::socket& socket) {
-    boost::system::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_both, ignored);
-    socket.close(ignored);
-}
 
 std::string format_endpoint(const tcp::endpoint& endpoint) {
     return fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
@@ -67,13 +53,11 @@ public:
         buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
         std::vector<Piece> pieces;
         while (buffer_.size() >= mbap_header_size) {
-            std::uint16_t protocol = read_u16(buffer_.data() + 2);
-            std::uint16_t length = read_u16(buffer_.data() + 4);
-            if (protocol != 0 || length < min_mbap_length || length > max_mbap_length) {
+            if (!plausible_mbap(buffer_.data())) {
                 pieces.push_back({std::exchange(buffer_, {}), false});
                 break;
             }
-            std::size_t frame_size = 6 + std::size_t{length};
+            std::size_t frame_size = 6 + std::size_t{read_u16(buffer_.data() + 4)};
             if (buffer_.size() < frame_size) {
                 break;
             }
@@ -353,37 +337,7 @@ void TcpTap::Impl::start() {
     if (acceptor.is_open()) {
         return;
     }
-    auto fail = [this](const boost::system::error_code& error) {
-        boost::system::error_code ignored;
-        acceptor.close(ignored);
-        throw std::runtime_error(
-            fmt::format("cannot listen on {}:{}: {}", settings.listen_host, settings.listen_port, error.message()));
-    };
-    boost::system::error_code error;
-    tcp::endpoint listen_on;
-    auto address = asio::ip::make_address(settings.listen_host, error);
-    if (!error) {
-        listen_on = tcp::endpoint(address, settings.listen_port);
-    } else {
-        tcp::resolver resolver(executor.io());
-        auto results = resolver.resolve(settings.listen_host, std::to_string(settings.listen_port), error);
-        if (error) {
-            fail(error);
-        }
-        listen_on = results.begin()->endpoint();
-    }
-    if (acceptor.open(listen_on.protocol(), error); error) {
-        fail(error);
-    }
-    // Lets a restarted run bind the same fixed port again while old connections sit in TIME_WAIT.
-    acceptor.set_option(tcp::acceptor::reuse_address(true), error);
-    if (acceptor.bind(listen_on, error); error) {
-        fail(error);
-    }
-    if (acceptor.listen(asio::socket_base::max_listen_connections, error); error) {
-        fail(error);
-    }
-    bound_port = acceptor.local_endpoint(error).port();
+    bound_port = open_listener(executor.io(), acceptor, settings.listen_host, settings.listen_port);
     logger->info("tapping {} on {}", device_endpoint(), endpoint());
     accept_next();
 }

@@ -1,0 +1,40 @@
+#pragma once
+// What the Modbus TCP server and the recording tap share on the socket side: the MBAP framing limits, how a
+// listener is opened, and how a socket is closed. Internal to the Modbus transport.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace evhil::modbus::tcp_util {
+
+// MBAP header: transaction id (2), protocol id (2), length (2), unit id (1).
+inline constexpr std::size_t mbap_header_size = 7;
+// The length field counts the unit id and the PDU: at least unit + function code, at most unit + 253 bytes.
+inline constexpr std::uint16_t min_mbap_length = 2;
+inline constexpr std::uint16_t max_mbap_length = 254;
+// After an accept error (e.g. out of file descriptors) wait a little rather than spin.
+inline constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
+
+inline std::uint16_t read_u16(const std::uint8_t* bytes) {
+    return static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1]);
+}
+
+// Whether a header's protocol id and length can be Modbus TCP at all.
+inline bool plausible_mbap(const std::uint8_t* header) {
+    std::uint16_t length = read_u16(header + 4);
+    return read_u16(header + 2) == 0 && length >= min_mbap_length && length <= max_mbap_length;
+}
+
+// Resolves `host` (numeric or a name), binds with SO_REUSEADDR (a restarted simulator can take its port back
+// while old connections sit in TIME_WAIT) and listens. Returns the bound port, the ephemeral one for port 0.
+// Throws std::runtime_error("cannot listen on HOST:PORT: reason") and leaves the acceptor closed on failure.
+std::uint16_t open_listener(boost::asio::io_context& io, boost::asio::ip::tcp::acceptor& acceptor,
+                            const std::string& host, std::uint16_t port);
+
+void close_socket(boost::asio::ip::tcp::socket& socket);
+
+}  // namespace evhil::modbus::tcp_util
