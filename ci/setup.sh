@@ -15,6 +15,7 @@ packages=(
     libbenchmark-dev
     mbpoll
     tshark
+    python3  # the CLI tests check results.json with short Python snippets
 )
 
 missing=()
