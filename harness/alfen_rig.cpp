@@ -96,15 +96,15 @@ public:
         driver_.set_current(amps);
         return amps;
     }
-    double driver_station_limit_a() const override { return driver_.charger().station_max_current_a; }
+    double driver_station_limit_a() const override { return driver_.status().station_max_current_a; }
     double hard_limit_a() const override {
         if (station_) {
             return std::min(station_->station_max_current_a(), station_->settings().cable_max_current_a);
         }
-        double station_max = driver_.charger().station_max_current_a;
+        double station_max = driver_.status().station_max_current_a;
         return station_max > 0 ? std::min(station_max, bench_->max_current_a) : bench_->max_current_a;
     }
-    void on_poll(std::function<void()> callback) override { driver_.on_poll(std::move(callback)); }
+    void on_poll(std::function<void()> callback) override { driver_.on_update(std::move(callback)); }
 
     bool can_perform(const Action& action) const override {
         if (station_) {
@@ -121,7 +121,6 @@ public:
         if (action.fault == "driver_stall") {
             driver_.suspend(on);
         } else if (action.fault == "reboot" || action.fault == "station_error") {
-            std::lock_guard lock(context_.model_mutex);
             if (action.fault == "station_error") {
                 station_->set_error(on);
             } else if (on) {
@@ -147,7 +146,7 @@ public:
     }
 
     std::map<std::string, double> metrics() const override {
-        const auto& c = driver_.counters();
+        const auto& c = driver_.health().counters;
         std::map<std::string, double> result{
             {"driver.requests", static_cast<double>(c.requests)},
             {"driver.errors", static_cast<double>(c.errors)},
@@ -157,6 +156,7 @@ public:
             {"driver.reconnects", static_cast<double>(c.reconnects)},
             {"driver.connect_failures", static_cast<double>(c.connect_failures)},
             {"driver.polls", static_cast<double>(c.polls)},
+            {"driver.polls_skipped", static_cast<double>(c.polls_skipped)},
             {"driver.writes", static_cast<double>(c.writes)},
             {"driver.verified_writes", static_cast<double>(c.verified_writes)},
             {"driver.verify_failures", static_cast<double>(c.verify_failures)},
@@ -198,7 +198,9 @@ private:
 
     std::unique_ptr<ModbusLink> make_link(const DeviceSpec& device, RigContext& context) {
         if (context.target == "sim") {
-            return make_in_process_link(*station_, context.executor.clock(), device.id);
+            modbus::TcpClientSettings defaults;  // the same timeouts as the wire's client, on the virtual clock
+            return make_in_process_link(*station_, context.executor, device.id,
+                                        {defaults.connect_timeout, defaults.response_timeout});
         }
         WireLinkSettings settings;
         if (bench_ != nullptr) {
@@ -208,9 +210,8 @@ private:
             settings.client.response_timeout = bench_->response_timeout;
         } else {
             settings.device = station_.get();
-            settings.device_mutex = &context.model_mutex;
         }
-        return make_socket_link(context.executor.clock(), settings);
+        return make_socket_link(context.executor, settings);
     }
 
     void add_station_signals(Recorder& r) {
@@ -231,16 +232,18 @@ private:
     // On a bench the station's side is what the driver last read from it.
     void add_bench_station_signals(Recorder& r) {
         const auto& d = driver_;
-        auto read = [&d](double (*field)(const alfen::AlfenChargerState&)) {
-            return [&d, field] { return d.charger().valid ? field(d.charger()) : std::nan(""); };
+        auto read = [&d](double (*field)(const alfen::AlfenDriver&)) {
+            return [&d, field] { return d.status().valid ? field(d) : std::nan(""); };
         };
-        r.add("charger.setpoint", "A", read([](const auto& c) { return c.setpoint_readback_a; }));
-        r.add("charger.applied_current", "A", read([](const auto& c) { return c.applied_current_a; }));
-        r.add("charger.validity_remaining", "s", read([](const auto& c) { return c.validity_remaining_s; }));
-        r.add("charger.setpoint_accounted", "", read([](const auto& c) { return c.setpoint_accounted ? 1.0 : 0.0; }));
-        r.add("charger.mode3", "", read([](const auto& c) { return mode3_value(c.mode3_state); }), mode3_labels);
-        r.add("charger.power", "W", read([](const auto& c) { return c.power_total_w; }));
-        r.add("charger.energy", "kWh", read([](const auto& c) { return c.energy_wh / 1000.0; }));
+        r.add("charger.setpoint", "A", read([](const auto& a) { return a.alfen().setpoint_readback_a; }));
+        r.add("charger.applied_current", "A", read([](const auto& a) { return a.status().applied_current_a; }));
+        r.add("charger.validity_remaining", "s", read([](const auto& a) { return a.alfen().validity_remaining_s; }));
+        r.add("charger.setpoint_accounted", "",
+              read([](const auto& a) { return a.alfen().setpoint_accounted ? 1.0 : 0.0; }));
+        r.add("charger.mode3", "", read([](const auto& a) { return mode3_value(a.alfen().mode3_state); }),
+              mode3_labels);
+        r.add("charger.power", "W", read([](const auto& a) { return a.status().power_w; }));
+        r.add("charger.energy", "kWh", read([](const auto& a) { return a.status().energy_wh / 1000.0; }));
         auto unknown = [] { return std::nan(""); };
         r.add("charger.phases", "", unknown);
         r.add("charger.writes_accepted", "", unknown);
@@ -249,27 +252,25 @@ private:
 
     void add_driver_signals(Recorder& r) {
         const auto& d = driver_;
+        auto valid = [&d](double value) { return d.status().valid ? value : std::nan(""); };
         r.add(
-            "driver.state", "", [&d] { return static_cast<double>(d.state()); }, driver_state_labels);
+            "driver.state", "", [&d] { return static_cast<double>(d.health().state); }, driver_state_labels);
         r.add("driver.commanded", "A", [&d] { return d.commanded_current().value_or(std::nan("")); });
-        r.add("driver.applied_current", "A",
-              [&d] { return d.charger().valid ? d.charger().applied_current_a : std::nan(""); });
-        r.add("driver.setpoint_readback", "A",
-              [&d] { return d.charger().valid ? d.charger().setpoint_readback_a : std::nan(""); });
-        r.add("driver.power", "W", [&d] { return d.charger().valid ? d.charger().power_total_w : std::nan(""); });
-        r.add("driver.energy", "kWh",
-              [&d] { return d.charger().valid ? d.charger().energy_wh / 1000.0 : std::nan(""); });
+        r.add("driver.applied_current", "A", [&d, valid] { return valid(d.status().applied_current_a); });
+        r.add("driver.setpoint_readback", "A", [&d, valid] { return valid(d.alfen().setpoint_readback_a); });
+        r.add("driver.power", "W", [&d, valid] { return valid(d.status().power_w); });
+        r.add("driver.energy", "kWh", [&d, valid] { return valid(d.status().energy_wh / 1000.0); });
         r.add(
-            "driver.mode3", "",
-            [&d] { return d.charger().valid ? mode3_value(d.charger().mode3_state) : std::nan(""); }, mode3_labels);
-        r.add("driver.station_max_current", "A", [&d] { return d.charger().station_max_current_a; });
-        r.add("driver.requests", "", [&d] { return static_cast<double>(d.counters().requests); });
-        r.add("driver.errors", "", [&d] { return static_cast<double>(d.counters().errors); });
-        r.add("driver.connects", "", [&d] { return static_cast<double>(d.counters().connects); });
-        r.add("driver.reconnects", "", [&d] { return static_cast<double>(d.counters().reconnects); });
-        r.add("driver.writes", "", [&d] { return static_cast<double>(d.counters().writes); });
-        r.add("driver.verify_failures", "", [&d] { return static_cast<double>(d.counters().verify_failures); });
-        r.add("driver.latency", "s", [&d] { return d.counters().last_latency_s; });
+            "driver.mode3", "", [&d, valid] { return valid(mode3_value(d.alfen().mode3_state)); }, mode3_labels);
+        r.add("driver.station_max_current", "A", [&d] { return d.status().station_max_current_a; });
+        const auto& c = d.health().counters;
+        r.add("driver.requests", "", [&c] { return static_cast<double>(c.requests); });
+        r.add("driver.errors", "", [&c] { return static_cast<double>(c.errors); });
+        r.add("driver.connects", "", [&c] { return static_cast<double>(c.connects); });
+        r.add("driver.reconnects", "", [&c] { return static_cast<double>(c.reconnects); });
+        r.add("driver.writes", "", [&c] { return static_cast<double>(c.writes); });
+        r.add("driver.verify_failures", "", [&c] { return static_cast<double>(c.verify_failures); });
+        r.add("driver.latency", "s", [&c] { return c.last_latency_s; });
         r.add("driver.session_active", "", [&d] { return d.session().active ? 1.0 : 0.0; });
         r.add("driver.session_energy", "kWh", [&d] { return d.session().energy_wh / 1000.0; });
         r.add("driver.session_duration", "s", [&d] { return d.session().duration_s; });

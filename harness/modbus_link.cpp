@@ -1,6 +1,5 @@
 #include "harness/modbus_link.hpp"
 
-#include "drivers/core/executor_thread.hpp"
 #include "drivers/transport/modbus/in_process.hpp"
 #include "drivers/transport/modbus/tcp_server.hpp"
 #include "drivers/transport/modbus/tcp_tap.hpp"
@@ -8,29 +7,11 @@
 namespace evhil::harness {
 namespace {
 
-// The device model is shared between the thread that serves its sockets and the run's thread that steps its
-// physics and records it; every access on either side holds the model's mutex.
-class LockedDevice final : public modbus::ModbusDevice {
-public:
-    LockedDevice(modbus::ModbusDevice& device, std::mutex& mutex) : device_(device), mutex_(mutex) {}
-    std::optional<modbus::Pdu> handle(std::uint8_t unit, std::span<const std::uint8_t> request) override {
-        std::lock_guard lock(mutex_);
-        return device_.handle(unit, request);
-    }
-    modbus::ConnectionRules connection_rules() const override {
-        std::lock_guard lock(mutex_);
-        return device_.connection_rules();
-    }
-
-private:
-    modbus::ModbusDevice& device_;
-    std::mutex& mutex_;
-};
-
 class InProcessLink final : public ModbusLink {
 public:
-    InProcessLink(modbus::ModbusDevice& device, const Clock& clock, const std::string& name)
-        : server_(device, clock, name), client_(server_) {}
+    InProcessLink(modbus::ModbusDevice& device, Executor& executor, const std::string& name,
+                  modbus::PortTimeouts timeouts)
+        : server_(device, executor.clock(), name), client_(executor, server_, timeouts) {}
 
     modbus::ModbusPort& port() override { return client_; }
     void stop() override {}
@@ -76,17 +57,15 @@ private:
     modbus::InProcessClient client_;
 };
 
-// Wire (a simulator's TcpServer behind the tap) and bench (a real device behind the tap). The server and the
-// tap run on their own thread; the driver's blocking client runs on the run's thread.
+// Wire (a simulator's TcpServer behind the tap) and bench (a real device behind the tap), all on the run's
+// executor.
 class SocketLink final : public ModbusLink {
 public:
-    SocketLink(Clock& clock, const WireLinkSettings& settings) : io_(clock) {
-        auto& executor = io_.executor();
+    SocketLink(Executor& executor, const WireLinkSettings& settings) {
         std::string device_host = settings.device_host;
         std::uint16_t device_port = settings.device_port;
         if (settings.device != nullptr) {
-            locked_ = std::make_unique<LockedDevice>(*settings.device, *settings.device_mutex);
-            server_ = std::make_unique<modbus::TcpServer>(executor, *locked_, "127.0.0.1", 0);
+            server_ = std::make_unique<modbus::TcpServer>(executor, *settings.device, "127.0.0.1", 0);
             server_->start();
             device_host = "127.0.0.1";
             device_port = server_->port();
@@ -101,27 +80,23 @@ public:
         auto client_settings = settings.client;
         client_settings.host = "127.0.0.1";
         client_settings.port = tap_->port();
-        client_ = std::make_unique<modbus::LibmodbusTcpClient>(client_settings);
-        io_.start();
+        client_ = std::make_unique<modbus::TcpClient>(executor, client_settings);
     }
     ~SocketLink() override { SocketLink::stop(); }
 
     modbus::ModbusPort& port() override { return *client_; }
     void stop() override {
-        io_.call([this] {
-            tap_->stop();
-            if (server_) {
-                server_->stop();
-            }
-        });
-        io_.stop();
+        tap_->stop();
+        if (server_) {
+            server_->stop();
+        }
         client_->disconnect();
     }
 
     bool set_fault(const Action& action, bool on) override {
         const auto& name = action.fault;
         if (name == "link_down") {  // the tap is the cable, on the bench as on the wire
-            io_.post([this, on] { tap_->set_link_down(on); });
+            tap_->set_link_down(on);
             return true;
         }
         if (!server_) {
@@ -129,11 +104,11 @@ public:
         }
         if (name == "close") {
             if (on) {
-                io_.post([this] { server_->close_all_connections(); });
+                server_->close_all_connections();
             }
             return true;
         }
-        auto change = [this](auto apply) { io_.post([this, apply] { apply(server_->faults()); }); };
+        auto change = [this](auto apply) { apply(server_->faults()); };
         if (name == "hang") {
             change([on](modbus::WireFaults& f) { f.hang = on; });
         } else if (name == "exception") {
@@ -160,7 +135,7 @@ public:
 
     void drop_all_connections() override {
         if (server_) {
-            io_.post([this] { server_->close_all_connections(); });
+            server_->close_all_connections();
         }
     }
     double open_connections() const override {
@@ -182,23 +157,21 @@ public:
     std::vector<modbus::TapEvent> take_trace_events() override { return std::move(events_); }
 
 private:
-    ExecutorThread io_;
-    std::unique_ptr<LockedDevice> locked_;
     std::unique_ptr<modbus::TcpServer> server_;
     std::unique_ptr<modbus::TcpTap> tap_;
-    std::unique_ptr<modbus::LibmodbusTcpClient> client_;
-    std::vector<modbus::TapEvent> events_;  // appended on io_'s thread; read after stop()
+    std::unique_ptr<modbus::TcpClient> client_;
+    std::vector<modbus::TapEvent> events_;
 };
 
 }  // namespace
 
-std::unique_ptr<ModbusLink> make_in_process_link(modbus::ModbusDevice& device, const Clock& clock,
-                                                 const std::string& name) {
-    return std::make_unique<InProcessLink>(device, clock, name);
+std::unique_ptr<ModbusLink> make_in_process_link(modbus::ModbusDevice& device, Executor& executor,
+                                                 const std::string& name, modbus::PortTimeouts timeouts) {
+    return std::make_unique<InProcessLink>(device, executor, name, timeouts);
 }
 
-std::unique_ptr<ModbusLink> make_socket_link(Clock& clock, const WireLinkSettings& settings) {
-    return std::make_unique<SocketLink>(clock, settings);
+std::unique_ptr<ModbusLink> make_socket_link(Executor& executor, const WireLinkSettings& settings) {
+    return std::make_unique<SocketLink>(executor, settings);
 }
 
 }  // namespace evhil::harness

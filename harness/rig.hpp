@@ -3,14 +3,12 @@
 // the link between driver and device for the chosen target (modbus_link.hpp), and the production driver. Each
 // charger protocol adds one rig; the runner, the timeline and the expectations stay the same for all of them.
 //
-// Threads: on wire and bench the link serves sockets from a thread of its own while the driver blocks on the
-// run's thread. The device model is then shared, so every access to it holds RigContext::model_mutex; the
-// runner holds it around physics steps, recording and model actions, and the link around each request.
+// Threads: none of its own. The simulator, the link (sockets on wire and bench) and the driver all run on the
+// run's one executor; the ports are asynchronous, so nothing waits and the device model needs no lock.
 
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,8 +26,7 @@ struct RigContext {
     Executor& executor;
     Rng rng;
     physics::Ev& ev;
-    std::string target;  // sim | wire | bench
-    std::mutex& model_mutex;
+    std::string target;                // sim | wire | bench
     const BenchFile* bench = nullptr;  // bench target only
 };
 
@@ -40,7 +37,7 @@ public:
     virtual void start() = 0;
     // Ends all I/O (joins the link's thread); metrics and the trace are final afterwards.
     virtual void stop() = 0;
-    // Advances the simulated station and the EV behind it by one physics step (model mutex held).
+    // Advances the simulated station and the EV behind it by one physics step.
     virtual void step(Duration dt) = 0;
     // The setpoint the controller hands the driver (0 = pause). Returns what the driver was actually told: on a
     // bench the cap may lower it, and nothing (nullopt) is commanded on a read-only bench.

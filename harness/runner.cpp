@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <set>
 
 #include "drivers/control/manual_controller.hpp"
@@ -34,7 +33,7 @@ struct Bench {
           rng(seed),
           ev(scenario.ev.settings),
           site(scenario.pv, scenario.house, rng.fork("site")),
-          context{executor, rng.fork("rig"), ev, options.target, model_mutex, options.bench},
+          context{executor, rng.fork("rig"), ev, options.target, options.bench},
           rig(make_charger_rig(scenario.devices.front(), context)),
           controller(control::parse_manual_settings(scenario.controller.node), [this](double amps) {
               // What the driver was told (after a bench's cap), which is what its writes carry.
@@ -66,7 +65,6 @@ struct Bench {
 
     std::unique_ptr<Clock> clock;
     Executor executor;
-    std::mutex model_mutex;  // see rig.hpp: the device model is shared with the link's thread on wire and bench
     Rng rng;
     physics::Ev ev;
     physics::Site site;
@@ -130,7 +128,6 @@ public:
         bench_.site_sample = bench_.site.sample(scenario_.start, 0.0);
 
         executor.schedule_every(scenario_.physics_step, [this] {
-            std::lock_guard lock(bench_.model_mutex);
             bench_.rig->step(scenario_.physics_step);
             bench_.site_sample = bench_.site.sample(bench_.executor.now(), bench_.ev.power_w());
         });
@@ -199,10 +196,7 @@ public:
 private:
     double seconds_since_start() const { return to_seconds(bench_.executor.now() - scenario_.start); }
 
-    void sample() {
-        std::lock_guard lock(bench_.model_mutex);
-        bench_.recorder.sample(seconds_since_start());
-    }
+    void sample() { bench_.recorder.sample(seconds_since_start()); }
 
     void perform(const Action& action, bool on) {
         if (!bench_.rig->can_perform(action)) {
@@ -218,7 +212,6 @@ private:
     // plug_in, unplug, set_soc, set_pv and set_load change the simulated EV or site.
     void apply_to_model(const Action& action) {
         auto& bench = bench_;
-        std::lock_guard lock(bench.model_mutex);
         if (action.what == "plug_in") {
             bench.ev.plug_in();
         } else if (action.what == "unplug") {

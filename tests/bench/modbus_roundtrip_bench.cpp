@@ -1,4 +1,4 @@
-// Modbus TCP round trips on loopback from the driver's real adapter (libmodbus) to the simulator's real
+// Modbus TCP round trips on loopback from libmodbus (the reference master) to the simulator's real
 // server (Boost.Asio), one connection, one request in flight: the target is at least 10,000 requests/s.
 // The server runs on its own thread with its own executor on the real clock, as it does in `evhil sim`.
 
@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "drivers/core/executor.hpp"
-#include "drivers/transport/modbus/libmodbus_tcp_client.hpp"
+#include "tests/support/libmodbus_client.hpp"
 #include "drivers/transport/modbus/register_codec.hpp"
 #include "drivers/transport/modbus/tcp_server.hpp"
 #include "simulators/chargers/alfen/alfen_station.hpp"

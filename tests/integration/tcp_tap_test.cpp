@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "drivers/core/executor.hpp"
-#include "drivers/transport/modbus/libmodbus_tcp_client.hpp"
+#include "tests/support/libmodbus_client.hpp"
 #include "drivers/transport/modbus/register_codec.hpp"
 #include "drivers/transport/modbus/tcp_server.hpp"
 #include "drivers/transport/modbus/tcp_tap.hpp"

@@ -10,6 +10,7 @@ namespace evhil::alfen {
 namespace {
 
 using namespace std::chrono_literals;
+using chargers::DriverState;
 
 struct DriverFixture : ::testing::Test {
     DriverFixture()
@@ -18,7 +19,7 @@ struct DriverFixture : ::testing::Test {
           ev(physics::EvSettings{}),
           station(sim::alfen::AlfenStationSettings{}, clock, &ev),
           server(station, clock, "alfen"),
-          port(server),
+          port(executor, server),
           driver(executor, port, AlfenDriverSettings{}, Rng(7)) {
         station.set_on_reboot([this] { server.drop_all_connections(); });
         executor.schedule_every(1s, [this] {
@@ -39,13 +40,13 @@ struct DriverFixture : ::testing::Test {
 TEST_F(DriverFixture, ConnectsReadsIdentificationAndPolls) {
     driver.start();
     executor.run_for(10s);
-    EXPECT_EQ(driver.state(), DriverState::running);
-    EXPECT_TRUE(driver.charger().valid);
-    EXPECT_EQ(driver.charger().mode3_state, "A");
-    EXPECT_FALSE(driver.charger().firmware.empty());
-    EXPECT_FLOAT_EQ(driver.charger().station_max_current_a, 32.0F);
-    EXPECT_GE(driver.counters().polls, 10U);
-    EXPECT_EQ(driver.counters().errors, 0U);
+    EXPECT_EQ(driver.health().state, DriverState::running);
+    EXPECT_TRUE(driver.status().valid);
+    EXPECT_EQ(driver.alfen().mode3_state, "A");
+    EXPECT_FALSE(driver.status().firmware.empty());
+    EXPECT_FLOAT_EQ(driver.status().station_max_current_a, 32.0F);
+    EXPECT_GE(driver.health().counters.polls, 10U);
+    EXPECT_EQ(driver.health().counters.errors, 0U);
 }
 
 TEST_F(DriverFixture, SetCurrentIsWrittenAtOnceAndVerified) {
@@ -53,13 +54,14 @@ TEST_F(DriverFixture, SetCurrentIsWrittenAtOnceAndVerified) {
     driver.start();
     executor.run_for(2s);
     driver.set_current(10.0);
-    EXPECT_NEAR(station.setpoint_a(), 10.0, 1e-6);  // written immediately, not at the next poll
+    executor.run_for(Duration{0});
+    EXPECT_NEAR(station.setpoint_a(), 10.0, 1e-6);  // written at once, not at the next poll
     executor.run_for(1s);
-    EXPECT_NEAR(driver.charger().applied_current_a, 10.0, 1e-6);
-    EXPECT_EQ(driver.counters().verified_writes, 1U);
+    EXPECT_NEAR(driver.status().applied_current_a, 10.0, 1e-6);
+    EXPECT_EQ(driver.health().counters.verified_writes, 1U);
     executor.run_for(10s);
     EXPECT_NEAR(ev.current_a(), 10.0, 0.01);
-    EXPECT_TRUE(driver.charger().charging());
+    EXPECT_TRUE(driver.status().charging);
 }
 
 TEST_F(DriverFixture, RewritesWellInsideTheValidityTime) {
@@ -71,7 +73,7 @@ TEST_F(DriverFixture, RewritesWellInsideTheValidityTime) {
     executor.run_for(10min);
     EXPECT_GE(lowest, 60.0 - 25.0 - 1.0);
     EXPECT_NEAR(station.applied_current_a(), 16.0, 1e-6);
-    EXPECT_GE(driver.counters().writes, 600U / 25U);
+    EXPECT_GE(driver.health().counters.writes, 600U / 25U);
 }
 
 TEST_F(DriverFixture, PausingWritesZero) {
@@ -92,18 +94,34 @@ TEST_F(DriverFixture, ReconnectsWithBackoffAndResendsTheSetpoint) {
     executor.run_for(1min);
     server.faults().link_down = true;
     executor.run_for(2min);
-    EXPECT_EQ(driver.state(), DriverState::backing_off);
+    EXPECT_EQ(driver.health().state, DriverState::backing_off);
     // The setpoint expired during the outage: the station is on its safe current.
     EXPECT_EQ(station.applied_current_a(), station.safe_current_a());
-    auto failures = driver.counters().connect_failures;
+    auto failures = driver.health().counters.connect_failures;
     EXPECT_GE(failures, 3U);  // 1, 2, 4, 8, 16, 30 s back-off: about 6 attempts in 2 minutes, not 120
     EXPECT_LE(failures, 8U);
     server.faults().link_down = false;
     executor.run_for(40s);
-    EXPECT_EQ(driver.state(), DriverState::running);
-    EXPECT_EQ(driver.counters().reconnects, 1U);
+    EXPECT_EQ(driver.health().state, DriverState::running);
+    EXPECT_EQ(driver.health().counters.reconnects, 1U);
     EXPECT_NEAR(station.applied_current_a(), 16.0, 1e-6);
     EXPECT_TRUE(station.setpoint_accounted());
+}
+
+TEST_F(DriverFixture, AHangTimesOutAfterTheResponseTimeOnTheVirtualClock) {
+    driver.start();
+    executor.run_for(5s);
+    server.faults().hang = true;  // the next poll's first request, at 6 s, waits for an answer until 8 s
+    executor.run_for(2900ms);
+    EXPECT_EQ(driver.health().state, DriverState::running);  // the request is still waiting for its answer
+    EXPECT_EQ(driver.health().counters.timeouts, 0U);
+    executor.run_for(200ms);
+    EXPECT_EQ(driver.health().state, DriverState::backing_off);
+    EXPECT_EQ(driver.health().counters.timeouts, 1U);
+    EXPECT_GE(driver.health().counters.polls_skipped, 1U);  // ticks while the poll waited were not doubled
+    server.faults().hang = false;
+    executor.run_for(5s);
+    EXPECT_EQ(driver.health().state, DriverState::running);
 }
 
 TEST_F(DriverFixture, RepeatedExceptionsLeadToAReconnect) {
@@ -111,13 +129,13 @@ TEST_F(DriverFixture, RepeatedExceptionsLeadToAReconnect) {
     executor.run_for(5s);
     server.faults().exception = modbus::ExceptionCode::server_device_busy;
     executor.run_for(2s);
-    EXPECT_EQ(driver.state(), DriverState::running);  // two exceptions in a row: not yet
+    EXPECT_EQ(driver.health().state, DriverState::running);  // two exceptions in a row: not yet
     executor.run_for(1s);
-    EXPECT_EQ(driver.state(), DriverState::backing_off);
-    EXPECT_GE(driver.counters().exceptions, 3U);
+    EXPECT_EQ(driver.health().state, DriverState::backing_off);
+    EXPECT_GE(driver.health().counters.exceptions, 3U);
     server.faults().exception.reset();
     executor.run_for(5s);
-    EXPECT_EQ(driver.state(), DriverState::running);
+    EXPECT_EQ(driver.health().state, DriverState::running);
 }
 
 TEST_F(DriverFixture, RewritesAtOnceAfterAStationReboot) {
@@ -126,7 +144,7 @@ TEST_F(DriverFixture, RewritesAtOnceAfterAStationReboot) {
     executor.run_for(1min);
     station.reboot();
     executor.run_for(5s);
-    EXPECT_EQ(driver.state(), DriverState::running);
+    EXPECT_EQ(driver.health().state, DriverState::running);
     EXPECT_NEAR(station.setpoint_a(), 16.0, 1e-6);
     EXPECT_TRUE(station.setpoint_accounted());
 }

@@ -2,13 +2,14 @@
 
 #include <cmath>
 
-#include "drivers/chargers/alfen/alfen_registers.hpp"
+#include "drivers/chargers/common/modbus_request_error.hpp"
 #include "drivers/core/log.hpp"
 #include "drivers/transport/modbus/register_codec.hpp"
 
 namespace evhil::alfen {
 namespace {
 
+using chargers::request_error;
 using modbus::decode_float32;
 using modbus::decode_float64;
 
@@ -23,247 +24,200 @@ double float_at(const std::vector<std::uint16_t>& block, std::uint16_t block_sta
 
 }  // namespace
 
-const char* to_string(DriverState state) {
-    switch (state) {
-        case DriverState::stopped:
-            return "stopped";
-        case DriverState::connecting:
-            return "connecting";
-        case DriverState::running:
-            return "running";
-        case DriverState::backing_off:
-            return "backing_off";
-    }
-    return "unknown";
-}
-
-bool AlfenChargerState::vehicle_connected() const {
-    return !mode3_state.empty() && (mode3_state[0] == 'B' || mode3_state[0] == 'C' || mode3_state[0] == 'D');
-}
-
-bool AlfenChargerState::charging() const {
-    return mode3_state == "C2" || mode3_state == "D2";
-}
-
 AlfenDriver::AlfenDriver(Executor& executor, modbus::ModbusPort& port, AlfenDriverSettings settings, Rng rng,
                          std::string name)
     : executor_(executor),
       port_(port),
       settings_(settings),
-      backoff_(settings.backoff, rng.fork("backoff")),
-      name_(std::move(name)) {}
+      name_(name),
+      supervisor_(executor, settings.supervisor, rng, std::move(name),
+                  {[this] { open(); },
+                   [this] {
+                       port_.disconnect();
+                       write_in_flight_ = false;
+                       status_.connected = false;
+                   },
+                   [this] { on_running(); }, [this] { poll(); }}) {}
 
 AlfenDriver::~AlfenDriver() {
-    stop();
+    supervisor_.stop();
 }
 
-void AlfenDriver::start() {
-    if (state_ != DriverState::stopped) {
-        return;
-    }
-    state_ = DriverState::connecting;
-    retry_timer_ = executor_.schedule_after(Duration{0}, [this] { attempt_connect(); });
-}
-
-void AlfenDriver::stop() {
-    cancel_timers();
-    port_.disconnect();
-    state_ = DriverState::stopped;
-}
-
-void AlfenDriver::cancel_timers() {
-    executor_.cancel(poll_timer_);
-    executor_.cancel(retry_timer_);
-}
-
-void AlfenDriver::suspend(bool suspended) {
-    suspended_ = suspended;
-}
-
-void AlfenDriver::set_current(double amps) {
-    amps = std::max(0.0, amps);
+void AlfenDriver::command(const chargers::ChargeCommand& command) {
+    double amps = std::max(0.0, command.current_a);
     bool changed = !commanded_a_ || std::abs(*commanded_a_ - amps) > 1e-6;
     commanded_a_ = amps;
-    if (changed && state_ == DriverState::running && !suspended_) {
+    if (changed && supervisor_.running() && !supervisor_.suspended()) {
         write_setpoint("new setpoint");
     }
 }
 
-template <typename Result>
-bool AlfenDriver::account(const Result& result, TimePoint started) {
-    double latency = to_seconds(executor_.now() - started);
-    ++counters_.requests;
-    counters_.last_latency_s = latency;
-    counters_.total_latency_s += latency;
-    counters_.max_latency_s = std::max(counters_.max_latency_s, latency);
-    if (result.ok()) {
-        consecutive_exceptions_ = 0;
-        return true;
-    }
-    const auto& error = result.error();
-    ++counters_.errors;
-    if (error.kind == modbus::PortError::Kind::exception) {
-        ++counters_.exceptions;
-    }
-    if (error.kind == modbus::PortError::Kind::timeout) {
-        ++counters_.timeouts;
-    }
-    log::get(name_)->warn("{}", error.message);
-    if (error.breaks_connection() || ++consecutive_exceptions_ >= settings_.exceptions_before_reconnect) {
-        enter_backoff(error.message);
-    }
-    return false;
-}
-
-void AlfenDriver::attempt_connect() {
-    state_ = DriverState::connecting;
-    if (suspended_) {
-        retry_timer_ = executor_.schedule_after(settings_.poll_interval, [this] { attempt_connect(); });
-        return;
-    }
-    if (auto error = port_.connect()) {
-        ++counters_.connect_failures;
-        enter_backoff(error->message);
-        return;
-    }
-    ++counters_.connects;
-    if (ever_connected_) {
-        ++counters_.reconnects;
-    }
-    ever_connected_ = true;
-    consecutive_exceptions_ = 0;
-    charger_.valid = false;
-    if (!read_station_info(true)) {
-        return;  // read_station_info already moved to backing_off
-    }
-    enter_running();
-}
-
-std::optional<std::vector<std::uint16_t>> AlfenDriver::read_block(std::uint8_t unit, const RegisterBlock& block) {
-    auto started = executor_.now();
-    auto result = port_.read_holding_registers(unit, block.address, block.count);
-    if (!account(result, started)) {
+std::optional<chargers::ChargeCommand> AlfenDriver::commanded() const {
+    if (!commanded_a_) {
         return std::nullopt;
     }
-    return result.value();
+    return chargers::ChargeCommand{*commanded_a_, 0};
 }
 
-bool AlfenDriver::read_station_info(bool on_connect) {
-    auto identification = read_block(settings_.station_unit, reg::identification);
-    auto status = identification ? read_block(settings_.station_unit, reg::station_status) : std::nullopt;
-    if (!identification || !status) {
-        // Without the station's limits the driver cannot run; a later refresh may fail without harm.
-        if (on_connect && state_ != DriverState::backing_off) {
-            enter_backoff("cannot read the station registers on unit " + std::to_string(settings_.station_unit));
+void AlfenDriver::open() {
+    port_.connect([this](const std::optional<modbus::PortError>& error) {
+        if (error) {
+            supervisor_.connect_failed(error->message);
+            return;
         }
-        return false;
-    }
-    auto words = std::span(*identification);
-    auto text = [&](std::uint16_t address, std::size_t count) {
-        return modbus::decode_string(words.subspan(address - reg::identification.address, count));
-    };
-    charger_.firmware = text(reg::firmware, 17);
-    charger_.platform = text(reg::platform, 17);
-    charger_.serial = text(reg::serial, 11);
-    charger_.station_max_current_a = float_at(*status, reg::station_status.address, reg::station_max_current);
-    last_station_info_ = executor_.now();
-    return true;
+        supervisor_.connected();
+        status_.connected = true;
+        status_.valid = false;
+        read_station_info([this](bool ok) {
+            if (ok) {
+                supervisor_.ready();
+            } else if (supervisor_.state() == chargers::DriverState::connecting) {
+                // Without the station's limits the driver cannot run. (A request that broke the connection has
+                // already moved the supervisor to backing_off.)
+                supervisor_.fail("cannot read the station registers on unit " + std::to_string(settings_.station_unit));
+            }
+        });
+    });
 }
 
-void AlfenDriver::enter_running() {
-    state_ = DriverState::running;
-    backoff_.reset();
-    log::get(name_)->info("connected to {} ({} firmware {}, serial {})", port_.endpoint(), charger_.platform,
-                          charger_.firmware, charger_.serial);
+void AlfenDriver::on_running() {
+    log::get(name_)->info("connected to {} ({} firmware {}, serial {})", port_.endpoint(), status_.model,
+                          status_.firmware, status_.serial);
     // The station forgot nothing if only the link dropped, but it may have rebooted: re-send at once.
     write_setpoint("reconnected");
-    if (state_ != DriverState::running) {
-        return;  // the write broke the connection
-    }
-    executor_.cancel(poll_timer_);
-    poll_timer_ = executor_.schedule_every(settings_.poll_interval, [this] { poll(); });
-    poll();
 }
 
-void AlfenDriver::enter_backoff(const std::string& reason) {
-    cancel_timers();
-    port_.disconnect();
-    state_ = DriverState::backing_off;
-    auto delay = backoff_.next_delay();
-    log::get(name_)->warn("backing off {:.1f} s: {}", to_seconds(delay), reason);
-    retry_timer_ = executor_.schedule_after(delay, [this] { attempt_connect(); });
-}
-
-bool AlfenDriver::write_setpoint(const char* reason) {
-    if (!commanded_a_) {
-        return true;
-    }
-    auto words = modbus::encode_float32(static_cast<float>(*commanded_a_));
+void AlfenDriver::read_block(std::uint8_t unit, const RegisterBlock& block, BlockHandler then,
+                             std::function<void()> failed) {
     auto started = executor_.now();
-    auto result = port_.write_registers(settings_.socket_unit, reg::setpoint, words);
-    ++counters_.writes;
-    if (!account(result, started)) {
-        return false;
-    }
-    log::get(name_)->debug("wrote {:.1f} A to 1210 ({})", *commanded_a_, reason);
-    last_write_ = executor_.now();
-    unverified_write_a_ = *commanded_a_;
-    return true;
+    port_.read_holding_registers(unit, block.address, block.count,
+                                 [this, started, then = std::move(then), failed = std::move(failed)](
+                                     const modbus::PortResult<std::vector<std::uint16_t>>& result) {
+                                     if (supervisor_.record(started, request_error(result))) {
+                                         then(result.value());
+                                     } else {
+                                         failed();
+                                     }
+                                 });
+}
+
+void AlfenDriver::read_station_info(std::function<void(bool)> done) {
+    auto failed = [done] { done(false); };
+    read_block(
+        settings_.station_unit, reg::identification,
+        [this, done, failed](const Block& identification) {
+            read_block(
+                settings_.station_unit, reg::station_status,
+                [this, done, identification](const Block& status) {
+                    auto text = [&](std::uint16_t address, std::size_t count) {
+                        return modbus::decode_string(
+                            std::span(identification).subspan(address - reg::identification.address, count));
+                    };
+                    status_.firmware = text(reg::firmware, 17);
+                    status_.model = text(reg::platform, 17);
+                    status_.serial = text(reg::serial, 11);
+                    status_.station_max_current_a =
+                        float_at(status, reg::station_status.address, reg::station_max_current);
+                    last_station_info_ = executor_.now();
+                    done(true);
+                },
+                failed);
+        },
+        failed);
 }
 
 void AlfenDriver::poll() {
-    if (state_ != DriverState::running || suspended_) {
-        return;
-    }
     const auto unit = settings_.socket_unit;
-    auto measurements = read_block(unit, reg::measurements);
-    auto energy = measurements ? read_block(unit, reg::energy) : std::nullopt;
-    auto status = energy ? read_block(unit, reg::socket_status) : std::nullopt;
-    if (!status) {
-        return;  // counted; a broken connection has already moved the driver to backing_off
-    }
+    auto failed = [this] { supervisor_.poll_finished(); };
+    read_block(
+        unit, reg::measurements,
+        [this, unit, failed](const Block& measurements) {
+            read_block(
+                unit, reg::energy,
+                [this, unit, failed, measurements](const Block& energy) {
+                    read_block(
+                        unit, reg::socket_status,
+                        [this, measurements, energy](const Block& status) {
+                            finish_poll(measurements, energy, status);
+                        },
+                        failed);
+                },
+                failed);
+        },
+        failed);
+}
 
-    const auto& m = *measurements;
+void AlfenDriver::decode_measurements(const Block& m, const Block& energy) {
     const auto base = reg::measurements.address;
     for (int phase = 0; phase < 3; ++phase) {
         auto offset = static_cast<std::uint16_t>(2 * phase);
-        charger_.voltage_v[phase] = float_at(m, base, reg::voltage_l1 + offset);
-        charger_.current_a[phase] = float_at(m, base, reg::current_l1 + offset);
-        charger_.power_w[phase] = float_at(m, base, reg::power_l1 + offset);
+        auto& p = status_.phases.at(static_cast<std::size_t>(phase));
+        p.voltage_v = float_at(m, base, reg::voltage_l1 + offset);
+        p.current_a = float_at(m, base, reg::current_l1 + offset);
+        p.power_w = float_at(m, base, reg::power_l1 + offset);
     }
-    charger_.power_total_w = float_at(m, base, reg::power_sum);
-    charger_.energy_wh = value_or_zero(decode_float64(*energy));
+    status_.power_w = float_at(m, base, reg::power_sum);
+    status_.energy_wh = value_or_zero(decode_float64(energy));
+}
 
-    const auto& s = *status;
-    const auto status_base = reg::socket_status.address;
-    auto word = [&](std::uint16_t address) { return s[address - status_base]; };
-    charger_.available = word(reg::availability) == 1;
-    std::string state = modbus::decode_string(std::span(s).subspan(reg::mode3_state - status_base, 5));
+void AlfenDriver::decode_status(const Block& s) {
+    const auto base = reg::socket_status.address;
+    auto word = [&](std::uint16_t address) { return s[address - base]; };
+    status_.available = word(reg::availability) == 1;
+    std::string state = modbus::decode_string(std::span(s).subspan(reg::mode3_state - base, 5));
     for (auto& c : state) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     }
-    charger_.mode3_state = state;
-    charger_.applied_current_a = float_at(s, status_base, reg::applied_current);
-    charger_.validity_remaining_s = modbus::decode_u32(std::span(s).subspan(reg::valid_time - status_base, 2));
-    charger_.setpoint_readback_a = decode_float32(std::span(s).subspan(reg::setpoint - status_base, 2));
-    charger_.safe_current_a = float_at(s, status_base, reg::safe_current);
-    charger_.setpoint_accounted = word(reg::setpoint_accounted) == 1;
-    charger_.phases = word(reg::phases) == 1 ? 1 : 3;  // VAC treats anything but 1 as three phases
-    charger_.valid = true;
-    ++counters_.polls;
+    alfen_.mode3_state = state;
+    status_.vehicle = chargers::vehicle_state_from_mode3(state);
+    status_.charging = state == "C2" || state == "D2";
+    status_.applied_current_a = float_at(s, base, reg::applied_current);
+    alfen_.validity_remaining_s = modbus::decode_u32(std::span(s).subspan(reg::valid_time - base, 2));
+    alfen_.setpoint_readback_a = decode_float32(std::span(s).subspan(reg::setpoint - base, 2));
+    alfen_.safe_current_a = float_at(s, base, reg::safe_current);
+    alfen_.setpoint_accounted = word(reg::setpoint_accounted) == 1;
+    status_.phase_count = word(reg::phases) == 1 ? 1 : 3;  // VAC treats anything but 1 as three phases
+}
 
-    update_session();
+void AlfenDriver::finish_poll(const Block& measurements, const Block& energy, const Block& status) {
+    decode_measurements(measurements, energy);
+    decode_status(status);
+    status_.valid = true;
+    supervisor_.count_poll();
+    session_.update(status_.vehicle_connected(), status_.energy_wh, executor_.now());
     verify_last_write();
-    if (state_ == DriverState::running) {
+    if (supervisor_.running()) {
         check_setpoint_upkeep();
     }
-    if (state_ == DriverState::running && last_station_info_ &&
+    if (supervisor_.running() && last_station_info_ &&
         executor_.now() - *last_station_info_ >= settings_.station_info_interval) {
-        read_station_info(false);
+        read_station_info([](bool) {});  // a failed refresh keeps the last known limits
     }
-    if (on_poll_) {
-        on_poll_();
+    supervisor_.poll_finished();
+    if (on_update_) {
+        on_update_();
     }
+}
+
+void AlfenDriver::write_setpoint(const char* reason) {
+    if (!commanded_a_) {
+        return;
+    }
+    double amps = *commanded_a_;
+    auto words = modbus::encode_float32(static_cast<float>(amps));
+    auto started = executor_.now();
+    supervisor_.count_write();
+    write_in_flight_ = true;
+    port_.write_registers(settings_.socket_unit, reg::setpoint, words,
+                          [this, amps, started, reason](const modbus::PortResult<modbus::Done>& result) {
+                              write_in_flight_ = false;
+                              if (!supervisor_.record(started, request_error(result))) {
+                                  return;
+                              }
+                              log::get(name_)->debug("wrote {:.1f} A to 1210 ({})", amps, reason);
+                              last_write_ = executor_.now();
+                              unverified_write_a_ = amps;
+                          });
 }
 
 void AlfenDriver::verify_last_write() {
@@ -273,73 +227,60 @@ void AlfenDriver::verify_last_write() {
     double written = *unverified_write_a_;
     unverified_write_a_.reset();
     double tolerance = settings_.verify_tolerance_a;
-    bool readback_ok = std::abs(charger_.setpoint_readback_a - written) <= tolerance;
+    bool readback_ok = std::abs(alfen_.setpoint_readback_a - written) <= tolerance;
     // 1206 is the lowest of all limits, so it may be below the setpoint but never above it.
-    bool applied_ok = charger_.applied_current_a <= written + tolerance;
+    bool applied_ok = status_.applied_current_a <= written + tolerance;
+    supervisor_.count_verification(readback_ok && applied_ok);
     if (readback_ok && applied_ok) {
-        ++counters_.verified_writes;
         return;
     }
-    ++counters_.verify_failures;
     log::get(name_)->warn("setpoint {:.1f} A not confirmed: 1210 reads {:.1f} A, 1206 reads {:.1f} A", written,
-                          charger_.setpoint_readback_a, charger_.applied_current_a);
+                          alfen_.setpoint_readback_a, status_.applied_current_a);
     last_write_.reset();  // forces a rewrite below
 }
 
 void AlfenDriver::check_setpoint_upkeep() {
-    if (!commanded_a_) {
-        return;
+    if (!commanded_a_ || write_in_flight_) {
+        return;  // a write on its way is verified on the next poll
     }
     auto now = executor_.now();
     if (!last_write_) {
         write_setpoint("unconfirmed");
     } else if (now - *last_write_ >= settings_.rewrite_interval) {
         write_setpoint("keep-alive");
-    } else if (charger_.validity_remaining_s < to_seconds(settings_.validity_margin)) {
+    } else if (alfen_.validity_remaining_s < to_seconds(settings_.validity_margin)) {
         write_setpoint("validity running out");
-    } else if (std::isnan(charger_.setpoint_readback_a) ||
-               std::abs(charger_.setpoint_readback_a - *commanded_a_) > settings_.verify_tolerance_a) {
+    } else if (std::isnan(alfen_.setpoint_readback_a) ||
+               std::abs(alfen_.setpoint_readback_a - *commanded_a_) > settings_.verify_tolerance_a) {
         write_setpoint("station lost the setpoint");
     }
 }
 
-void AlfenDriver::update_session() {
-    auto now = executor_.now();
-    bool connected = charger_.vehicle_connected();
-    if (connected && !session_.active) {
-        session_.active = true;
-        session_.started = now;
-        session_.start_energy_wh = charger_.energy_wh;
-    }
-    if (session_.active) {
-        session_.energy_wh = charger_.energy_wh - session_.start_energy_wh;
-        session_.duration_s = to_seconds(now - session_.started);
-    }
-    if (!connected && session_.active) {
-        session_.active = false;
-        ++session_.completed;
-        session_.last_energy_wh = session_.energy_wh;
-        session_.last_duration_s = session_.duration_s;
-    }
+const std::vector<std::string>& alfen_driver_setting_keys() {
+    static const std::vector<std::string> keys{"station_unit",     "socket_unit",
+                                               "poll_interval",    "rewrite_interval",
+                                               "validity_margin",  "station_info_interval",
+                                               "verify_tolerance", "exceptions_before_reconnect",
+                                               "backoff_initial",  "backoff_max"};
+    return keys;
 }
 
 AlfenDriverSettings parse_alfen_driver_settings(const ConfigNode& node) {
-    node.allow_keys({"station_unit", "socket_unit", "poll_interval", "rewrite_interval", "validity_margin",
-                     "station_info_interval", "verify_tolerance", "exceptions_before_reconnect", "backoff_initial",
-                     "backoff_max"});
+    node.allow_keys(alfen_driver_setting_keys());
     using namespace std::chrono_literals;
     AlfenDriverSettings s;
+    auto& sup = s.supervisor;
     s.station_unit = static_cast<std::uint8_t>(node.get_int("station_unit", s.station_unit, 1, 247));
     s.socket_unit = static_cast<std::uint8_t>(node.get_int("socket_unit", s.socket_unit, 1, 2));
-    s.poll_interval = node.get_duration("poll_interval", s.poll_interval, 100ms, 60s);
+    sup.poll_interval = node.get_duration("poll_interval", sup.poll_interval, 100ms, 60s);
     s.rewrite_interval = node.get_duration("rewrite_interval", s.rewrite_interval, 1s, 24h);
     s.validity_margin = node.get_duration("validity_margin", s.validity_margin, 0s, 1h);
     s.station_info_interval = node.get_duration("station_info_interval", s.station_info_interval, 1s, 24h);
     s.verify_tolerance_a = node.get_double("verify_tolerance", s.verify_tolerance_a, 0.0, 5.0);
-    s.exceptions_before_reconnect =
-        static_cast<int>(node.get_int("exceptions_before_reconnect", s.exceptions_before_reconnect, 1, 100));
-    s.backoff.initial = node.get_duration("backoff_initial", s.backoff.initial, 10ms, 10min);
-    s.backoff.maximum = node.get_duration("backoff_max", s.backoff.maximum, s.backoff.initial, 1h);
+    sup.exceptions_before_reconnect =
+        static_cast<int>(node.get_int("exceptions_before_reconnect", sup.exceptions_before_reconnect, 1, 100));
+    sup.backoff.initial = node.get_duration("backoff_initial", sup.backoff.initial, 10ms, 10min);
+    sup.backoff.maximum = node.get_duration("backoff_max", sup.backoff.maximum, sup.backoff.initial, 1h);
     return s;
 }
 

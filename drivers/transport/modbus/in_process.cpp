@@ -2,24 +2,6 @@
 
 namespace evhil::modbus {
 
-std::string to_string(PortError::Kind kind) {
-    switch (kind) {
-        case PortError::Kind::connect_failed:
-            return "connect_failed";
-        case PortError::Kind::not_connected:
-            return "not_connected";
-        case PortError::Kind::timeout:
-            return "timeout";
-        case PortError::Kind::connection_lost:
-            return "connection_lost";
-        case PortError::Kind::exception:
-            return "exception";
-        case PortError::Kind::bad_response:
-            return "bad_response";
-    }
-    return "unknown";
-}
-
 InProcessServer::InProcessServer(ModbusDevice& device, const Clock& clock, std::string name)
     : device_(device), clock_(clock), name_(std::move(name)), sessions_(device.connection_rules()) {}
 
@@ -56,68 +38,77 @@ std::variant<Pdu, PortError> InProcessServer::transact(SessionTable::SessionId s
     return std::move(*response);
 }
 
-std::optional<PortError> InProcessClient::connect() {
-    disconnect();
-    session_ = server_.open_session();
-    if (!session_) {
-        return PortError{PortError::Kind::connect_failed, std::nullopt,
-                         "cannot connect to " + server_.name() +
-                             (server_.faults().link_down ? " (link down)" : " (connection refused)")};
-    }
-    return std::nullopt;
+InProcessClient::InProcessClient(Executor& executor, InProcessServer& server, PortTimeouts timeouts)
+    : executor_(executor), server_(server), timeouts_(timeouts), queue_(executor) {}
+
+InProcessClient::~InProcessClient() {
+    InProcessClient::disconnect();
 }
 
-void InProcessClient::disconnect() {
+void InProcessClient::connect(ConnectHandler done) {
+    disconnect();
+    session_ = server_.open_session();
+    std::optional<PortError> error;
+    if (!session_) {
+        error = PortError{PortError::Kind::connect_failed, std::nullopt,
+                          "cannot connect to " + server_.name() +
+                              (server_.faults().link_down ? " (link down)" : " (connection refused)")};
+    }
+    queue_.post_guarded([done = std::move(done), error] { done(error); });
+}
+
+void InProcessClient::close_session() {
     if (session_) {
         server_.close_session(*session_);
         session_.reset();
     }
 }
 
-std::variant<Pdu, PortError> InProcessClient::transact(std::uint8_t unit, const Pdu& request) {
+void InProcessClient::disconnect() {
+    if (timeout_timer_) {
+        executor_.cancel(*timeout_timer_);
+        timeout_timer_.reset();
+    }
+    queue_.clear();
+    close_session();
+}
+
+void InProcessClient::transact(std::uint8_t unit, Pdu request, PduHandler done) {
+    queue_.push({unit, std::move(request), std::move(done)});
+    send_next();
+}
+
+void InProcessClient::send_next() {
+    if (const auto* request = queue_.start_next()) {
+        // The device answers once the caller's task is over, as it would after the bytes crossed a socket.
+        queue_.post_guarded([this, request] { answer(*request); });
+    }
+}
+
+void InProcessClient::answer(const RequestQueue::Request& request) {
     if (!session_) {
-        return PortError{PortError::Kind::not_connected, std::nullopt, "not connected"};
+        queue_.finish(PortError{PortError::Kind::not_connected, std::nullopt, "not connected to " + endpoint()});
+        send_next();
+        return;
     }
-    auto result = server_.transact(*session_, unit, request);
-    if (auto* error = std::get_if<PortError>(&result); error != nullptr && error->breaks_connection()) {
-        disconnect();
+    auto result = server_.transact(*session_, request.unit, request.pdu);
+    auto* error = std::get_if<PortError>(&result);
+    if (error != nullptr && error->kind == PortError::Kind::timeout) {
+        // No answer: the client gives up after its response time, closing the connection as a TCP client
+        // must (a late reply would otherwise be read as the answer to the next request).
+        timeout_timer_ = executor_.schedule_after(timeouts_.response, [this, message = error->message] {
+            timeout_timer_.reset();
+            close_session();
+            queue_.finish(PortError{PortError::Kind::timeout, std::nullopt, message});
+            send_next();
+        });
+        return;
     }
-    return result;
-}
-
-PortResult<std::vector<std::uint16_t>> InProcessClient::read_holding_registers(std::uint8_t unit, std::uint16_t address,
-                                                                               std::uint16_t count) {
-    auto result = transact(unit, encode_read_holding(address, count));
-    if (auto* error = std::get_if<PortError>(&result)) {
-        return *error;
+    if (error != nullptr && error->breaks_connection()) {
+        close_session();
     }
-    auto decoded = decode_read_response(std::get<Pdu>(result), count);
-    if (auto* error = std::get_if<ResponseError>(&decoded)) {
-        return PortError{error->exception ? PortError::Kind::exception : PortError::Kind::bad_response,
-                         error->exception, error->message};
-    }
-    return std::get<std::vector<std::uint16_t>>(std::move(decoded));
-}
-
-PortResult<Done> InProcessClient::write(std::uint8_t unit, const Pdu& request) {
-    auto result = transact(unit, request);
-    if (auto* error = std::get_if<PortError>(&result)) {
-        return *error;
-    }
-    if (auto error = check_write_response(request, std::get<Pdu>(result))) {
-        return PortError{error->exception ? PortError::Kind::exception : PortError::Kind::bad_response,
-                         error->exception, error->message};
-    }
-    return Done{};
-}
-
-PortResult<Done> InProcessClient::write_register(std::uint8_t unit, std::uint16_t address, std::uint16_t value) {
-    return write(unit, encode_write_single(address, value));
-}
-
-PortResult<Done> InProcessClient::write_registers(std::uint8_t unit, std::uint16_t address,
-                                                  std::span<const std::uint16_t> values) {
-    return write(unit, encode_write_multiple(address, values));
+    queue_.finish(std::move(result));
+    send_next();
 }
 
 }  // namespace evhil::modbus

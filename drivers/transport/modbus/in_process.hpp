@@ -3,15 +3,20 @@
 // sessions under the device's connection rules and applies link faults; InProcessClient is the driver's
 // ModbusPort onto it. Request and response travel as the same PDU bytes a TCP adapter would carry, so the
 // driver and the device run exactly the code they run on the wire; only the socket is missing.
+//
+// Timing is that of the wire on the virtual clock: an answer arrives in the same instant (a loopback round
+// trip is far below the virtual clock's resolution that matters to a scenario), and a request the device does
+// not answer (a hang fault, an ignored unit) fails after the client's response timeout, as it does on a socket.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "drivers/core/clock.hpp"
+#include "drivers/core/executor.hpp"
 #include "drivers/transport/modbus/modbus_device.hpp"
 #include "drivers/transport/modbus/modbus_port.hpp"
+#include "drivers/transport/modbus/request_queue.hpp"
 #include "drivers/transport/modbus/session_table.hpp"
 
 namespace evhil::modbus {
@@ -29,7 +34,8 @@ public:
 
     std::optional<SessionTable::SessionId> open_session();
     void close_session(SessionTable::SessionId id) { sessions_.close(id); }
-    // The device's answer, or why there is none.
+    // The device's answer, or why there is none: a PortError of kind timeout means "no answer at all", which
+    // the client turns into a timeout after its response time.
     std::variant<Pdu, PortError> transact(SessionTable::SessionId session, std::uint8_t unit,
                                           std::span<const std::uint8_t> request);
     // Applies the idle timeout; call as time passes.
@@ -53,26 +59,28 @@ private:
 
 class InProcessClient final : public ModbusPort {
 public:
-    explicit InProcessClient(InProcessServer& server) : server_(server) {}
-    ~InProcessClient() override { disconnect(); }
+    InProcessClient(Executor& executor, InProcessServer& server, PortTimeouts timeouts = {});
+    ~InProcessClient() override;
+    InProcessClient(const InProcessClient&) = delete;
+    InProcessClient& operator=(const InProcessClient&) = delete;
 
-    std::optional<PortError> connect() override;
+    void connect(ConnectHandler done) override;
     void disconnect() override;
     bool is_connected() const override { return session_.has_value(); }
     std::string endpoint() const override { return "in-process:" + server_.name(); }
-
-    PortResult<std::vector<std::uint16_t>> read_holding_registers(std::uint8_t unit, std::uint16_t address,
-                                                                  std::uint16_t count) override;
-    PortResult<Done> write_register(std::uint8_t unit, std::uint16_t address, std::uint16_t value) override;
-    PortResult<Done> write_registers(std::uint8_t unit, std::uint16_t address,
-                                     std::span<const std::uint16_t> values) override;
+    void transact(std::uint8_t unit, Pdu request, PduHandler done) override;
 
 private:
-    std::variant<Pdu, PortError> transact(std::uint8_t unit, const Pdu& request);
-    PortResult<Done> write(std::uint8_t unit, const Pdu& request);
+    void send_next();
+    void answer(const RequestQueue::Request& request);
+    void close_session();
 
+    Executor& executor_;
     InProcessServer& server_;
+    PortTimeouts timeouts_;
+    RequestQueue queue_;
     std::optional<SessionTable::SessionId> session_;
+    std::optional<Executor::TimerId> timeout_timer_;
 };
 
 }  // namespace evhil::modbus

@@ -14,6 +14,7 @@
 
 #include "drivers/core/log.hpp"
 #include "drivers/transport/modbus/session_table.hpp"
+#include "drivers/transport/modbus/tcp_adu.hpp"
 #include "drivers/transport/modbus/tcp_socket_util.hpp"
 
 namespace evhil::modbus {
@@ -24,17 +25,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 using namespace tcp_util;
-
-std::vector<std::uint8_t> make_adu(std::uint16_t transaction, std::uint8_t unit, const Pdu& pdu) {
-    std::vector<std::uint8_t> adu;
-    adu.reserve(mbap_header_size + pdu.size());
-    auto length = static_cast<std::uint16_t>(pdu.size() + 1);
-    adu.insert(adu.end(),
-               {static_cast<std::uint8_t>(transaction >> 8), static_cast<std::uint8_t>(transaction & 0xFF), 0, 0,
-                static_cast<std::uint8_t>(length >> 8), static_cast<std::uint8_t>(length & 0xFF), unit});
-    adu.insert(adu.end(), pdu.begin(), pdu.end());
-    return adu;
-}
 
 }  // namespace
 
@@ -134,12 +124,12 @@ private:
     // Serves every complete frame in the inbox; false when the connection was closed meanwhile.
     bool serve_complete_frames() {
         std::size_t offset = 0;
-        while (inbox_.size() - offset >= mbap_header_size) {
+        while (inbox_.size() - offset >= tcp_adu::header_size) {
             const std::uint8_t* header = inbox_.data() + offset;
-            std::uint16_t transaction = read_u16(header);
-            std::uint16_t protocol = read_u16(header + 2);
-            std::uint16_t length = read_u16(header + 4);
-            if (protocol != 0 || length < min_mbap_length || length > max_mbap_length) {
+            std::uint16_t transaction = tcp_adu::read_u16(header);
+            std::uint16_t protocol = tcp_adu::read_u16(header + 2);
+            std::uint16_t length = tcp_adu::read_u16(header + 4);
+            if (!tcp_adu::plausible_header(header)) {
                 // Not Modbus, or a stream we lost sync with: there is no way to find the next frame.
                 server_.logger->debug("{}: closing connection {}: bad MBAP header (protocol {}, length {})",
                                       server_.endpoint(), id_, protocol, length);
@@ -147,11 +137,11 @@ private:
                 server_.drop(id_);
                 return false;
             }
-            std::size_t frame_size = 6 + length;
+            std::size_t frame_size = tcp_adu::frame_size(header);
             if (inbox_.size() - offset < frame_size) {
                 break;
             }
-            serve(transaction, header[6], std::span<const std::uint8_t>(header + mbap_header_size, length - 1));
+            serve(transaction, header[6], std::span<const std::uint8_t>(header + tcp_adu::header_size, length - 1));
             if (closed_) {
                 return false;  // the device dropped its connections (e.g. it rebooted)
             }
@@ -174,7 +164,7 @@ private:
         if (!response) {
             return;  // the device chose not to answer
         }
-        std::vector<std::uint8_t> adu = make_adu(transaction, unit, *response);
+        std::vector<std::uint8_t> adu = tcp_adu::make(transaction, unit, *response);
         if (faults.corrupt_byte_at && *faults.corrupt_byte_at < adu.size()) {
             adu[*faults.corrupt_byte_at] ^= 0xFF;
         }

@@ -1,6 +1,6 @@
 #pragma once
-// What the Modbus TCP server and the recording tap share on the socket side: the MBAP framing limits, how a
-// listener is opened, and how a socket is closed. Internal to the Modbus transport.
+// What the Modbus TCP server, the client and the recording tap share on the socket side: how a listener is
+// opened and how a socket is closed (the MBAP framing is in tcp_adu.hpp). Internal to the Modbus transport.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,11 +11,6 @@
 
 namespace evhil::modbus::tcp_util {
 
-// MBAP header: transaction id (2), protocol id (2), length (2), unit id (1).
-inline constexpr std::size_t mbap_header_size = 7;
-// The length field counts the unit id and the PDU: at least unit + function code, at most unit + 253 bytes.
-inline constexpr std::uint16_t min_mbap_length = 2;
-inline constexpr std::uint16_t max_mbap_length = 254;
 // After an accept error (e.g. out of file descriptors) wait a little rather than spin.
 inline constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
 

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "drivers/core/log.hpp"
+#include "drivers/transport/modbus/tcp_adu.hpp"
 #include "drivers/transport/modbus/tcp_socket_util.hpp"
 
 namespace evhil::modbus {
@@ -52,12 +53,12 @@ public:
     std::vector<Piece> feed(std::span<const std::uint8_t> bytes) {
         buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
         std::vector<Piece> pieces;
-        while (buffer_.size() >= mbap_header_size) {
-            if (!plausible_mbap(buffer_.data())) {
+        while (buffer_.size() >= tcp_adu::header_size) {
+            if (!tcp_adu::plausible_header(buffer_.data())) {
                 pieces.push_back({std::exchange(buffer_, {}), false});
                 break;
             }
-            std::size_t frame_size = 6 + std::size_t{read_u16(buffer_.data() + 4)};
+            std::size_t frame_size = tcp_adu::frame_size(buffer_.data());
             if (buffer_.size() < frame_size) {
                 break;
             }

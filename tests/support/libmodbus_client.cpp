@@ -1,4 +1,4 @@
-#include "drivers/transport/modbus/libmodbus_tcp_client.hpp"
+#include "tests/support/libmodbus_client.hpp"
 
 #include <fmt/format.h>
 #include <modbus/modbus.h>
@@ -26,9 +26,17 @@ LibmodbusTcpClient::LibmodbusTcpClient(TcpClientSettings settings)
     }
 }
 
+LibmodbusTcpClient::LibmodbusTcpClient(LibmodbusTcpClient&& other) noexcept
+    : settings_(std::move(other.settings_)), context_(other.context_), connected_(other.connected_) {
+    other.context_ = nullptr;
+    other.connected_ = false;
+}
+
 LibmodbusTcpClient::~LibmodbusTcpClient() {
-    disconnect();
-    modbus_free(context_);
+    if (context_ != nullptr) {
+        disconnect();
+        modbus_free(context_);
+    }
 }
 
 std::string LibmodbusTcpClient::endpoint() const {
