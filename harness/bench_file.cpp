@@ -38,6 +38,7 @@ BenchFile load_bench_file(const std::string& path) {
         device.read_only = node.get_bool("read_only", false);
         device.connect_timeout = node.get_duration("connect_timeout", device.connect_timeout, 100ms, 1min);
         device.response_timeout = node.get_duration("response_timeout", device.response_timeout, 100ms, 1min);
+        device.node = node;
         bench.devices.emplace(id, device);
     }
     return bench;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "drivers/core/clock.hpp"
+#include "drivers/core/config.hpp"
 
 namespace evhil::harness {
 
@@ -21,6 +22,7 @@ struct BenchDevice {
     bool read_only = false;      // the driver only reads; no setpoint is ever written
     Duration connect_timeout = std::chrono::seconds(3);
     Duration response_timeout = std::chrono::seconds(2);
+    ConfigNode node;  // the whole entry: the device's endpoint, which its charger kind reads
 };
 
 struct BenchFile {

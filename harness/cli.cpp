@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <functional>
 #include <iostream>
@@ -72,8 +74,23 @@ void print_result(const ScenarioResult& result) {
     std::cout << std::flush;
 }
 
-// Wire runs are real time and mostly waiting on sockets, so scenarios run side by side; each has its own
-// clock, threads and ephemeral ports.
+// Wire scenarios are real time and mostly wait on sockets, so they run side by side, bounded: a few per core (each
+// needs its timers served on time), and as many as the descriptor limit allows. Sim scenarios take the CPU they
+// get, so one per core.
+unsigned default_jobs(const std::string& target, std::size_t scenarios) {
+    unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+    std::size_t jobs = target == "wire" ? 8 * cores : cores;
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
+        constexpr std::size_t descriptors_per_scenario = 32;  // ~12 per Modbus device today, with room to grow
+        constexpr std::size_t reserved = 64;                  // stdio, reports, the process' own
+        std::size_t budget = limit.rlim_cur > reserved ? (limit.rlim_cur - reserved) / descriptors_per_scenario : 1;
+        jobs = std::min(jobs, std::max<std::size_t>(budget, 1));
+    }
+    return static_cast<unsigned>(std::clamp<std::size_t>(jobs, 1, std::max<std::size_t>(scenarios, 1)));
+}
+
+// Each scenario has its own clock, executor, thread and ephemeral ports.
 // `finish` completes a result (baselines) before it is printed.
 std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, const RunOptions& options, unsigned jobs,
                                     const std::function<void(ScenarioResult&)>& finish) {
@@ -82,7 +99,17 @@ std::vector<ScenarioResult> run_all(const std::vector<Scenario>& scenarios, cons
     std::mutex print_mutex;
     auto worker = [&] {
         for (std::size_t i = next++; i < scenarios.size(); i = next++) {
-            results[i] = run_scenario(scenarios[i], options);
+            try {
+                results[i] = run_scenario(scenarios[i], options);
+            } catch (const std::exception& error) {
+                // One scenario that cannot run (a port that will not listen, a fault no part applies) fails with
+                // its message; the others go on and the reports are still written.
+                results[i] = ScenarioResult{};
+                results[i].name = scenarios[i].name;
+                results[i].file = scenarios[i].file;
+                results[i].status = "error";
+                results[i].message = error.what();
+            }
             std::lock_guard lock(print_mutex);
             finish(results[i]);
             print_result(results[i]);
@@ -161,7 +188,9 @@ int run_command(const RunArguments& args) {
     }
     // Wire runs default to seed 1, the seed the committed protocol baselines are recorded with.
     std::uint64_t default_seed = args.target == "wire" ? 1 : std::random_device{}();
-    RunOptions options{args.target, args.seed.value_or(default_seed)};
+    RunOptions options;
+    options.target = args.target;
+    options.seed = args.seed.value_or(default_seed);
     std::optional<BenchFile> bench;
     std::optional<OperatorConsole> console;
     try {
@@ -196,7 +225,7 @@ int run_command(const RunArguments& args) {
         return exit_bad_input;
     }
 
-    unsigned jobs = args.jobs != 0 ? args.jobs : args.target == "wire" ? static_cast<unsigned>(scenarios.size()) : 1;
+    unsigned jobs = args.jobs != 0 ? args.jobs : default_jobs(args.target, scenarios.size());
     if (args.target == "bench") {
         jobs = 1;  // one bench, one scenario at a time
     }
@@ -235,7 +264,9 @@ void add_run_options(CLI::App* command, RunArguments& args) {
         ->capture_default_str();
     command->add_option("--baselines", args.baselines, "Folder of the protocol baselines wire runs are compared with")
         ->capture_default_str();
-    command->add_option("--jobs", args.jobs, "Scenarios run side by side on wire (default: all of them)");
+    command->add_option("--jobs", args.jobs,
+                        "Scenarios run side by side (default: 8 per core on wire, 1 per core on sim, within the "
+                        "descriptor limit; always 1 on a bench)");
     command->add_option("paths", args.paths, "Scenario files or folders")->required();
 }
 

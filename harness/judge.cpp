@@ -15,7 +15,7 @@ struct Operands {
 
 std::optional<Operands> resolve(const Condition& condition, const Recorder& recorder, std::string* error) {
     Operands operands;
-    operands.left = recorder.recording().find(condition.signal);
+    operands.left = recorder.find(condition.signal);
     if (operands.left == nullptr) {
         *error = fmt::format("unknown signal '{}'", condition.signal);
         return std::nullopt;
@@ -26,7 +26,7 @@ std::optional<Operands> resolve(const Condition& condition, const Recorder& reco
         const auto& name = std::get<std::string>(condition.operand);
         if (auto label = recorder.label_value(condition.signal, name)) {
             operands.constant = *label;
-        } else if ((operands.right = recorder.recording().find(name)) == nullptr) {
+        } else if ((operands.right = recorder.find(name)) == nullptr) {
             *error = fmt::format("'{}' is neither a signal nor a state of {}", name, condition.signal);
             return std::nullopt;
         }

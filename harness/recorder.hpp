@@ -33,8 +33,20 @@ public:
             signal.values.reserve(samples);
         }
     }
+    // With one device, its signals may be named without the device id ("driver.state" for "charger.driver.state").
+    void set_default_prefix(std::string prefix) { default_prefix_ = std::move(prefix); }
+    // The full name a signal is recorded under, or the name unchanged when there is no such signal.
+    std::string resolve(const std::string& name) const {
+        if (recording_.find(name) == nullptr && !default_prefix_.empty() &&
+            recording_.find(default_prefix_ + name) != nullptr) {
+            return default_prefix_ + name;
+        }
+        return name;
+    }
+    const SignalSeries* find(const std::string& name) const { return recording_.find(resolve(name)); }
     // The numeric value of a state label of a signal ("running" for driver.state).
-    std::optional<double> label_value(const std::string& signal, const std::string& label) const {
+    std::optional<double> label_value(const std::string& name, const std::string& label) const {
+        auto signal = resolve(name);
         for (std::size_t i = 0; i < recording_.signals.size(); ++i) {
             if (recording_.signals[i].name != signal) {
                 continue;
@@ -61,6 +73,7 @@ private:
     Recording recording_;
     std::vector<Getter> getters_;
     std::vector<std::vector<std::string>> labels_;
+    std::string default_prefix_;
 };
 
 }  // namespace evhil::harness

@@ -1,65 +1,20 @@
 #include "harness/report.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
+
+#include "drivers/core/atomic_file.hpp"
 
 namespace evhil::harness {
 namespace {
 
 namespace fs = std::filesystem;
 
-[[noreturn]] void fail(const fs::path& path, std::string_view reason) {
-    throw std::runtime_error(fmt::format("cannot write report {}: {}", path.string(), reason));
-}
-
-// The temporary lives next to the target so the rename stays within one file system and is atomic; the pid keeps
-// two runs sharing an output directory from writing into each other's temporary.
 void replace_file(const fs::path& target, const std::string& content) {
-    fs::path temporary = target;
-    temporary.replace_filename(fmt::format(".{}.tmp.{}", target.filename().string(), ::getpid()));
-
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fail(target, std::strerror(errno));
-    }
-    auto abandon = [&](int error) {
-        ::close(fd);
-        ::unlink(temporary.c_str());
-        fail(target, std::strerror(error));
-    };
-    std::size_t written = 0;
-    while (written < content.size()) {
-        const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            abandon(errno);
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    // Without the sync a power cut after the rename can leave an empty file under the final name.
-    if (::fsync(fd) != 0) {
-        abandon(errno);
-    }
-    if (::close(fd) != 0) {
-        const int error = errno;
-        ::unlink(temporary.c_str());
-        fail(target, std::strerror(error));
-    }
-    std::error_code ec;
-    fs::rename(temporary, target, ec);
-    if (ec) {
-        ::unlink(temporary.c_str());
-        fail(target, ec.message());
-    }
+    write_file_atomically(target, content);
 }
 
 template <typename Writer>

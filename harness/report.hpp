@@ -15,7 +15,7 @@ void write_html_report(const RunResult& run, std::ostream& out);
 
 // "traces/<scenario>.trace": where a device's protocol trace goes, relative to the report folder. A
 // scenario with several devices gets "<scenario>.<device>.trace".
-std::string trace_file_name(const ProtocolTrace& trace, const std::string& extension, bool several_devices = false);
+std::string trace_file_name(const ProtocolTrace& trace, const std::string& extension, bool several_devices);
 
 // Creates out_dir and writes results.json, junit.xml and index.html into it, and the protocol traces of wire
 // and bench runs under out_dir/traces. Each file is rendered in

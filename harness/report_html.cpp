@@ -100,14 +100,16 @@ std::string render_plot(const ScenarioResult& scenario) {
         panel.percent = spec.percent;
         std::string unit;
         for (const auto& key : spec.signals) {
-            const SignalSeries* signal = recording.find(key.name);
-            if (signal == nullptr) {
-                continue;
+            // Signals are recorded per device ("garage.charger.applied_current"): every device's copy is drawn.
+            for (const auto& signal : recording.signals) {
+                if (signal.name != key.name && !signal.name.ends_with("." + std::string(key.name))) {
+                    continue;
+                }
+                if (unit.empty()) {
+                    unit = signal.unit;
+                }
+                panel.lines.push_back({signal.name, key.colour, signal.values, key.dashed});
             }
-            if (unit.empty()) {
-                unit = signal->unit;
-            }
-            panel.lines.push_back({key.name, key.colour, signal->values, key.dashed});
         }
         panel.title = fmt::format("{} ({})", spec.title, unit.empty() ? spec.default_unit : unit);
         if (!panel.lines.empty()) {

@@ -93,10 +93,11 @@ Json scenario_json(const ScenarioResult& scenario) {
     }
     if (!scenario.traces.empty()) {
         Json traces = Json::array();
+        bool several = scenario.traces.size() > 1;
         for (const auto& trace : scenario.traces) {
             traces.push_back(Json{{"device", trace.device},
-                                  {"text", trace_file_name(trace, ".trace")},
-                                  {"pcapng", trace_file_name(trace, ".pcapng")}});
+                                  {"text", trace_file_name(trace, ".trace", several)},
+                                  {"pcapng", trace_file_name(trace, ".pcapng", several)}});
         }
         out["traces"] = std::move(traces);
     }

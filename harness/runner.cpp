@@ -6,9 +6,9 @@
 #include <cmath>
 #include <set>
 
-#include "drivers/control/manual_controller.hpp"
 #include "drivers/core/executor.hpp"
 #include "drivers/core/log.hpp"
+#include "drivers/station/station.hpp"
 #include "harness/invariants.hpp"
 #include "harness/judge.hpp"
 #include "harness/latency.hpp"
@@ -25,54 +25,164 @@ std::unique_ptr<Clock> make_clock(const Scenario& scenario, const std::string& t
     return std::make_unique<RealClock>(scenario.start);
 }
 
+const std::vector<std::string> bound_labels{"request",    "disabled", "cable",   "station",      "vehicle",
+                                            "configured", "bench",    "circuit", "below_minimum"};
+
+// The station reaches each device through its rig's link, as evchargerd reaches it through a real adapter.
+class RigPorts final : public PortProvider {
+public:
+    void add(const std::string& id, ChargerRig& rig) { rigs_[id] = &rig; }
+    modbus::ModbusPort& modbus_tcp(const std::string& device_id, const modbus::TcpClientSettings& endpoint) override {
+        return rigs_.at(device_id)->modbus_port(endpoint);
+    }
+
+private:
+    std::map<std::string, ChargerRig*> rigs_;
+};
+
+// One charger device of a run: its EV, its rig and what the runner counts about it.
+struct Device {
+    const DeviceSpec* spec = nullptr;
+    std::unique_ptr<physics::Ev> ev;
+    std::unique_ptr<RigContext> context;
+    std::unique_ptr<ChargerRig> rig;
+    std::vector<SetpointChange> setpoint_changes;
+    std::vector<TimePoint> link_restored;
+    std::uint64_t capped_by_bench = 0;
+};
+
+const BenchDevice* find_bench_device(const DeviceSpec& device, const RunOptions& options) {
+    if (options.target != "bench") {
+        return nullptr;
+    }
+    auto found = options.bench->devices.find(device.id);
+    if (found == options.bench->devices.end()) {
+        device.node.fail(fmt::format("the bench file {} has no device '{}'", options.bench->file, device.id));
+    }
+    return &found->second;
+}
+
+// The station's configuration for this run: the scenario's, plus on a bench the bench file's endpoint and caps,
+// so the code that caps a bench is the code that caps a user's installation.
+station::StationConfig station_config(const Scenario& scenario, const RunOptions& options) {
+    auto config = scenario.station;
+    for (auto& charger : config.chargers) {
+        const auto& spec = *std::find_if(scenario.devices.begin(), scenario.devices.end(),
+                                         [&](const DeviceSpec& d) { return d.id == charger.id; });
+        if (const auto* bench = find_bench_device(spec, options)) {
+            charger.endpoint = bench->node;
+            charger.limits.bench_cap_a = bench->max_current_a;
+            charger.read_only = bench->read_only;
+        }
+    }
+    return config;
+}
+
 // Everything one scenario run is made of, wired on one clock.
-struct Bench {
-    Bench(const Scenario& scenario, const RunOptions& options, std::uint64_t seed)
+struct Run {
+    Run(const Scenario& scenario, const RunOptions& options, std::uint64_t seed)
         : clock(make_clock(scenario, options.target)),
           executor(*clock),
           rng(seed),
-          ev(scenario.ev.settings),
-          site(scenario.pv, scenario.house, rng.fork("site")),
-          context{executor, rng.fork("rig"), ev, options.target, options.bench},
-          rig(make_charger_rig(scenario.devices.front(), context)),
-          controller(control::parse_manual_settings(scenario.controller.node), [this](double amps) {
-              // What the driver was told (after a bench's cap), which is what its writes carry.
-              if (auto commanded = rig->set_current(amps)) {
-                  setpoint_changes.push_back({executor.now(), *commanded});
-              }
-          }) {
-        if (scenario.ev.plugged_in) {
-            ev.plug_in();
+          site(scenario.pv, scenario.house, rng.fork("site")) {
+        for (const auto& spec : scenario.devices) {
+            auto& device = devices.emplace_back();
+            device.spec = &spec;
+            device.ev = std::make_unique<physics::Ev>(spec.ev.settings);
+            if (spec.ev.plugged_in) {
+                device.ev->plug_in();
+            }
+            // One device keeps the stream name it always had, so single-device runs reproduce earlier seeds.
+            auto stream = scenario.devices.size() == 1 ? std::string("rig") : "rig:" + spec.id;
+            device.context = std::make_unique<RigContext>(
+                RigContext{executor, rng.fork(stream), *device.ev, options.target, find_bench_device(spec, options)});
+            device.rig = make_charger_rig(spec, *device.context);
+            ports.add(spec.id, *device.rig);
+        }
+        // The drivers' streams are forked from "rig", where they were before the station existed, so that seeds
+        // reproduce the runs recorded then.
+        station = std::make_unique<station::Station>(executor, station_config(scenario, options), ports,
+                                                     rng.fork("rig"), options.station);
+        for (auto& device : devices) {
+            device.rig->attach(*station->driver(device.spec->id));
+        }
+        station->on_command([this](const station::Station::Charger& charger) {
+            auto& device = find(charger.config.id);
+            device.setpoint_changes.push_back({executor.now(), charger.command.current_a});
+            device.capped_by_bench += charger.command.bound == station::Bound::bench ? 1 : 0;
+        });
+        if (scenario.devices.size() == 1) {
+            recorder.set_default_prefix(scenario.devices.front().id + ".");
         }
         add_signals();
-        rig->add_signals(recorder);
+    }
+
+    Device& find(const std::string& id) {
+        return *std::find_if(devices.begin(), devices.end(), [&](const Device& d) { return d.spec->id == id; });
     }
 
     void add_signals() {
-        recorder.add("ev.soc", "%", [this] { return ev.soc() * 100.0; });
-        recorder.add("ev.current", "A", [this] { return ev.current_a(); });
-        recorder.add("ev.power", "W", [this] { return ev.power_w(); });
-        recorder.add("ev.energy_received", "kWh", [this] { return ev.energy_received_kwh(); });
-        recorder.add("ev.plugged_in", "", [this] { return ev.plugged_in() ? 1.0 : 0.0; });
         recorder.add("site.pv", "W", [this] { return site_sample.pv_w; });
         recorder.add("site.house", "W", [this] { return site_sample.house_w; });
         recorder.add("site.grid", "W", [this] { return site_sample.grid_w; });
-        recorder.add("controller.enabled", "", [this] { return controller.enabled() ? 1.0 : 0.0; });
-        recorder.add("controller.setpoint", "A", [this] { return controller.setpoint(); });
-        recorder.add("controller.limit", "A", [this] { return controller.limit(); });
-        recorder.add("charger.hard_limit", "A", [this] { return rig->hard_limit_a(); });
+        recorder.add("controller.enabled", "", [this] { return station->user().enabled ? 1.0 : 0.0; });
+        for (auto& device : devices) {
+            auto prefix = device.spec->id + ".";
+            SignalAdder add{[this, prefix](std::string name, std::string unit, Recorder::Getter getter,
+                                           std::vector<std::string> labels) {
+                recorder.add(prefix + name, std::move(unit), std::move(getter), std::move(labels));
+            }};
+            const auto& ev = *device.ev;
+            add("ev.soc", "%", [&ev] { return ev.soc() * 100.0; });
+            add("ev.current", "A", [&ev] { return ev.current_a(); });
+            add("ev.power", "W", [&ev] { return ev.power_w(); });
+            add("ev.energy_received", "kWh", [&ev] { return ev.energy_received_kwh(); });
+            add("ev.plugged_in", "", [&ev] { return ev.plugged_in() ? 1.0 : 0.0; });
+            const auto& charger = *station->find(device.spec->id);
+            add("controller.setpoint", "A", [&charger] { return charger.request_a; });
+            add("limiter.command", "A", [&charger] { return charger.command.current_a; });
+            add("limiter.ceiling", "A", [&charger] {
+                return std::isinf(charger.command.ceiling_a) ? std::nan("") : charger.command.ceiling_a;
+            });
+            add(
+                "limiter.bound", "", [&charger] { return static_cast<double>(charger.command.bound); }, bound_labels);
+            const auto& rig = *device.rig;
+            add("harness.limit", "A", [&rig] { return rig.independent_limit_a(); });
+            device.rig->add_signals(add);
+        }
+    }
+
+    // The safety invariants: every charger against its independent limit, every circuit against its sum.
+    InvariantPlan invariant_plan() const {
+        InvariantPlan plan;
+        plan.enabled = "controller.enabled";
+        for (const auto& device : devices) {
+            plan.chargers.push_back({device.spec->id + ".driver.commanded", device.spec->id + ".harness.limit"});
+        }
+        const auto& limiter = station->limiter();
+        for (const auto& circuit : limiter.circuits()) {
+            InvariantPlan::Circuit check{circuit.name, circuit.max_current_a, {}};
+            for (const auto& charger : station->chargers()) {
+                auto path = limiter.path_of(charger.config.limits.circuit);
+                bool below = std::any_of(path.begin(), path.end(),
+                                         [&](std::size_t c) { return limiter.circuits()[c].name == circuit.name; });
+                if (below) {
+                    check.commanded.push_back(charger.config.id + ".driver.commanded");
+                }
+            }
+            plan.circuits.push_back(std::move(check));
+        }
+        return plan;
     }
 
     std::unique_ptr<Clock> clock;
     Executor executor;
     Rng rng;
-    physics::Ev ev;
     physics::Site site;
     physics::SiteSample site_sample;
-    RigContext context;
-    std::unique_ptr<ChargerRig> rig;
-    std::vector<SetpointChange> setpoint_changes;
-    control::ManualController controller;
+    std::vector<Device> devices;
+    RigPorts ports;
+    std::unique_ptr<station::Station> station;
     Recorder recorder;
 };
 
@@ -94,7 +204,8 @@ bool restores_link(const Action& action, bool on) {
 }
 
 // What the person at a bench is asked to do for an action only a simulator can perform by itself.
-std::string operator_request(const Action& action, const std::string& device, bool on) {
+std::string operator_request(const Action& action, bool on) {
+    const auto& device = action.device;
     if (action.what == "plug_in") {
         return fmt::format("plug the EV into {}", device);
     }
@@ -117,25 +228,25 @@ std::string operator_request(const Action& action, const std::string& device, bo
 class ScenarioPlayer {
 public:
     ScenarioPlayer(const Scenario& scenario, const RunOptions& options, ScenarioResult& result)
-        : scenario_(scenario), options_(options), result_(result), bench_(scenario, options, result.seed) {}
+        : scenario_(scenario), options_(options), result_(result), run_(scenario, options, result.seed) {}
 
     void run() {
-        auto& executor = bench_.executor;
-        auto& rig = *bench_.rig;
-        rig.on_poll([this] { bench_.controller.set_charger_limit(bench_.rig->driver_station_limit_a()); });
-        bench_.controller.update();
-        rig.start();
-        bench_.site_sample = bench_.site.sample(scenario_.start, 0.0);
-
+        auto& executor = run_.executor;
+        run_.station->start();
+        run_.site_sample = run_.site.sample(scenario_.start, 0.0);
         executor.schedule_every(scenario_.physics_step, [this] {
-            bench_.rig->step(scenario_.physics_step);
-            bench_.site_sample = bench_.site.sample(bench_.executor.now(), bench_.ev.power_w());
+            double ev_power = 0;
+            for (auto& device : run_.devices) {
+                device.rig->step(scenario_.physics_step);
+                ev_power += device.ev->power_w();
+            }
+            run_.site_sample = run_.site.sample(run_.executor.now(), ev_power);
         });
         for (const auto& action : scenario_.timeline) {
             executor.schedule_at(scenario_.start + action.at, [this, action] { perform(action, true); });
         }
         auto samples = static_cast<std::size_t>(scenario_.duration / scenario_.record_interval) + 2;
-        bench_.recorder.reserve(samples);
+        run_.recorder.reserve(samples);
         sample();
         executor.schedule_every(scenario_.record_interval, [this] { sample(); });
         if (options_.console != nullptr) {
@@ -145,7 +256,10 @@ public:
         if (options_.console != nullptr) {
             options_.console->attach(nullptr);
         }
-        rig.stop();
+        for (auto& device : run_.devices) {
+            device.rig->stop();
+        }
+        run_.station->stop();
     }
 
     void judge_run() {
@@ -158,7 +272,8 @@ public:
         double slack = tolerance == scenario_.timing_tolerance.end() ? 0.0 : to_seconds(tolerance->second);
         for (const auto& expectation : scenario_.expectations) {
             std::string not_judged;
-            if (!bench_.rig->observable(expectation.condition.signal)) {
+            auto signal = run_.recorder.resolve(expectation.condition.signal);
+            if (!observable(signal)) {
                 not_judged = fmt::format("not judged: {} exists only in a simulator", expectation.condition.signal);
             } else if (not_performed_.count(expectation.after_event) != 0) {
                 not_judged = fmt::format("not judged: action '{}' was not performed", expectation.after_event);
@@ -174,72 +289,110 @@ public:
                 result_.expectations.push_back(std::move(skipped));
                 continue;
             }
-            result_.expectations.push_back(
-                judge(expectation, bench_.recorder, event_times, result_.simulated_s, slack));
+            result_.expectations.push_back(judge(expectation, run_.recorder, event_times, result_.simulated_s, slack));
         }
-        for (auto& invariant : check_invariants(bench_.recorder.recording())) {
+        for (auto& invariant : check_invariants(run_.recorder.recording(), run_.invariant_plan())) {
             result_.expectations.push_back(std::move(invariant));
         }
-        result_.metrics = bench_.rig->metrics();
-        result_.metrics["timers_fired"] = static_cast<double>(bench_.executor.timers_fired());
+        collect_metrics();
         if (options_.target != "sim") {
-            collect_trace();
+            for (auto& device : run_.devices) {
+                collect_trace(device);
+            }
         }
         bool all_passed = std::all_of(result_.expectations.begin(), result_.expectations.end(),
                                       [](const ExpectationResult& e) { return e.passed || e.skipped; });
         result_.status = all_passed ? "passed" : "failed";
-        result_.recording = bench_.recorder.take();
+        result_.recording = run_.recorder.take();
     }
 
-    const Clock& clock() const { return *bench_.clock; }
+    const Clock& clock() const { return *run_.clock; }
 
 private:
-    double seconds_since_start() const { return to_seconds(bench_.executor.now() - scenario_.start); }
+    double seconds_since_start() const { return to_seconds(run_.executor.now() - scenario_.start); }
 
-    void sample() { bench_.recorder.sample(seconds_since_start()); }
+    void sample() { run_.recorder.sample(seconds_since_start()); }
+
+    // Whether a signal (full name) can be observed on this target: on a bench what exists only in a simulator
+    // cannot.
+    bool observable(const std::string& signal) const {
+        for (const auto& device : run_.devices) {
+            auto prefix = device.spec->id + ".";
+            if (signal.starts_with(prefix)) {
+                return device.rig->observable(signal.substr(prefix.size()));
+            }
+        }
+        return true;
+    }
+
+    // Single-device runs keep their metric names; with several devices each is prefixed with its id.
+    void collect_metrics() {
+        bool several = run_.devices.size() > 1;
+        for (auto& device : run_.devices) {
+            auto metrics = device.rig->metrics();
+            if (options_.target == "bench") {
+                metrics["bench.capped_commands"] = static_cast<double>(device.capped_by_bench);
+                metrics["bench.suppressed_writes"] =
+                    static_cast<double>(run_.station->find(device.spec->id)->suppressed_commands);
+            }
+            for (auto& [key, value] : metrics) {
+                result_.metrics[several ? device.spec->id + "." + key : key] = value;
+            }
+        }
+        result_.metrics["timers_fired"] = static_cast<double>(run_.executor.timers_fired());
+    }
 
     void perform(const Action& action, bool on) {
-        if (!bench_.rig->can_perform(action)) {
+        if (!action.device.empty() && !run_.find(action.device).rig->can_perform(action)) {
             ask_operator(action, on);
             return;
         }
         apply(action, on);
         if (on && action.what == "fault" && action.fault_for) {
-            bench_.executor.schedule_after(*action.fault_for, [this, action] { perform(action, false); });
+            run_.executor.schedule_after(*action.fault_for, [this, action] { perform(action, false); });
         }
     }
 
     // plug_in, unplug, set_soc, set_pv and set_load change the simulated EV or site.
     void apply_to_model(const Action& action) {
-        auto& bench = bench_;
-        if (action.what == "plug_in") {
-            bench.ev.plug_in();
-        } else if (action.what == "unplug") {
-            bench.ev.unplug();
-        } else if (action.what == "set_pv") {
-            bench.site.pv().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
+        if (action.what == "set_pv") {
+            run_.site.pv().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
         } else if (action.what == "set_load") {
-            bench.site.house().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
+            run_.site.house().set_override(action.value_is_auto ? std::nullopt : std::optional(action.value));
+            return;
+        }
+        if (action.device.empty()) {
+            return;
+        }
+        auto& ev = *run_.find(action.device).ev;
+        if (action.what == "plug_in") {
+            ev.plug_in();
+        } else if (action.what == "unplug") {
+            ev.unplug();
         } else if (action.what == "set_soc") {
-            bench.ev.set_soc(action.value);
+            ev.set_soc(action.value);
         }
     }
 
     void apply(const Action& action, bool on) {
-        auto& bench = bench_;
+        auto& station = *run_.station;
         if (touches_model(action)) {
             apply_to_model(action);
         } else if (action.what == "set_current") {
-            bench.controller.set_current(action.value);
+            station.set_current(action.value);
         } else if (action.what == "start") {
-            bench.controller.start();
+            station.set_enabled(true);
         } else if (action.what == "stop") {
-            bench.controller.stop();
+            station.set_enabled(false);
         } else if (action.what == "fault" || action.what == "fault_off") {
             bool switch_on = on && action.what == "fault";
-            bench.rig->set_fault(action, switch_on);
+            auto& device = run_.find(action.device);
+            if (!device.rig->set_fault(action, switch_on)) {
+                throw std::runtime_error(fmt::format("{}:{}: fault '{}' is not applied by any part of device '{}'",
+                                                     scenario_.file, action.line, action.fault, action.device));
+            }
             if (restores_link(action, switch_on)) {
-                link_restored_.push_back(bench.executor.now());
+                device.link_restored.push_back(run_.executor.now());
             }
         }
         record_event(on ? action.id : action.id + " ends");
@@ -248,8 +401,7 @@ private:
     void record_event(const std::string& text) { result_.events.push_back(TimelineEvent{seconds_since_start(), text}); }
 
     void ask_operator(const Action& action, bool on) {
-        const auto& device = scenario_.devices.front().id;
-        std::string request = operator_request(action, device, on);
+        std::string request = operator_request(action, on);
         std::string label = on ? action.id : action.id + " ends";
         if (options_.console == nullptr) {
             not_performed_.insert(label);
@@ -270,33 +422,37 @@ private:
                 apply_to_model(action);
             }
             if (restores_link(action, on && action.what == "fault")) {
-                link_restored_.push_back(bench_.executor.now());
+                run_.find(action.device).link_restored.push_back(run_.executor.now());
             }
             record_event(label);
             if (on && action.what == "fault" && action.fault_for) {
-                bench_.executor.schedule_after(*action.fault_for, [this, action] { ask_operator(action, false); });
+                run_.executor.schedule_after(*action.fault_for, [this, action] { ask_operator(action, false); });
             }
         });
     }
 
-    void collect_trace() {
+    void collect_trace(Device& device) {
         ProtocolTrace trace;
         trace.scenario = scenario_.name;
-        trace.device = scenario_.devices.front().id;
+        trace.device = device.spec->id;
         trace.target = options_.target;
         trace.start = scenario_.start;
-        trace.events = bench_.rig->take_trace_events();
-        LatencyInputs inputs{trace.events, bench_.setpoint_changes, link_restored_,
-                             [this](const modbus::Request& request) { return bench_.rig->setpoint_in(request); }};
-        result_.metrics.merge(measure_latencies(inputs));
+        trace.events = device.rig->take_trace_events();
+        const auto& rig = *device.rig;
+        LatencyInputs inputs{trace.events, device.setpoint_changes, device.link_restored,
+                             [&rig](const modbus::Request& request) { return rig.setpoint_in(request); }};
+        auto latencies = measure_latencies(inputs);
+        bool several = run_.devices.size() > 1;
+        for (auto& [key, value] : latencies) {
+            result_.metrics[several ? device.spec->id + "." + key : key] = value;
+        }
         result_.traces.push_back(std::move(trace));
     }
 
     const Scenario& scenario_;
     const RunOptions& options_;
     ScenarioResult& result_;
-    Bench bench_;
-    std::vector<TimePoint> link_restored_;
+    Run run_;
     std::set<std::string> not_performed_;  // event labels of actions skipped or not confirmed on a bench
 };
 
@@ -307,17 +463,19 @@ std::uint64_t scenario_seed(std::uint64_t run_seed, const std::string& scenario_
 }
 
 void validate_scenario(const Scenario& scenario, const RunOptions& options) {
-    // Built on the sim target (no sockets, no threads) unless a bench file must be checked against it. A scenario
-    // that does not list the bench is skipped there, so the bench file need not have its devices.
+    // Built on the sim target (no sockets) unless a bench file must be checked against it. A scenario that does
+    // not list the bench is skipped there, so the bench file need not have its devices.
     RunOptions check = options;
     bool on_bench = options.target == "bench" &&
                     std::find(scenario.targets.begin(), scenario.targets.end(), "bench") != scenario.targets.end();
     check.target = on_bench ? "bench" : "sim";
-    Bench bench(scenario, check, 0);
+    Run run(scenario, check, 0);
     for (const auto& expectation : scenario.expectations) {
-        check_names(expectation, bench.recorder);
+        check_names(expectation, run.recorder);
     }
-    bench.rig->stop();
+    for (auto& device : run.devices) {
+        device.rig->stop();
+    }
 }
 
 ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options) {
@@ -332,11 +490,13 @@ ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options)
     }
     WallStopwatch wall;  // wall time of the run, for the report only
     ScenarioPlayer player(scenario, options, result);
-    bool virtual_time = options.target == "sim";
-    if (virtual_time) {
-        log::set_log_clock(&player.clock());
+    log::set_log_clock(&player.clock());  // this thread's log lines carry the scenario's time
+    try {
+        player.run();
+    } catch (...) {
+        log::set_log_clock(nullptr);
+        throw;
     }
-    player.run();
     log::set_log_clock(nullptr);
     player.judge_run();
     result.wall_s = wall.elapsed_s();

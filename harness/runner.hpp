@@ -1,6 +1,7 @@
 #pragma once
-// Runs scenarios: builds the site, the EV, the charger rig and the controller on one clock, plays the
-// timeline, records every signal, then judges the expectations and the built-in safety invariants.
+// Runs scenarios: builds the site, one EV and one rig per charger, and the station (the same chargers, controller
+// and safety limiter evchargerd runs) on one clock, plays the timeline, records every signal, then judges the
+// expectations and the built-in safety invariants.
 //
 // sim runs on a virtual clock as fast as the CPU allows; wire and bench run on a real clock that starts at
 // the scenario's start time, with real sockets, and also record the protocol trace of every device.
@@ -8,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "drivers/station/station.hpp"
 #include "harness/bench_file.hpp"
 #include "harness/operator_console.hpp"
 #include "harness/result.hpp"
@@ -20,6 +22,7 @@ struct RunOptions {
     std::uint64_t seed = 0;
     const BenchFile* bench = nullptr;    // bench target: where the real devices are
     OperatorConsole* console = nullptr;  // bench target with --operator: prompts instead of skips
+    station::StationOptions station;     // tests only: e.g. a bypassed limiter, to show the invariants fail
 };
 
 // The seed one scenario runs with, derived from the run's seed and the scenario's name so that adding a

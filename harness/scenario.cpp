@@ -77,7 +77,27 @@ EvSpec parse_ev(const ConfigNode& node) {
     return ev;
 }
 
-Action parse_action(const ConfigNode& node, Duration duration) {
+bool is_device_action(const std::string& what) {
+    return what == "plug_in" || what == "unplug" || what == "set_soc" || what == "fault" || what == "fault_off";
+}
+
+// A device action names its device, or acts on the only one.
+std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>& devices) {
+    if (auto device = node.optional("device")) {
+        auto id = device->as_string();
+        bool known = std::any_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) { return d.id == id; });
+        if (!known) {
+            device->fail(fmt::format("no device '{}' under devices:", id));
+        }
+        return id;
+    }
+    if (devices.size() != 1) {
+        node.fail("this scenario has several devices: say which with 'device:'");
+    }
+    return devices.front().id;
+}
+
+Action parse_action(const ConfigNode& node, Duration duration, const std::vector<DeviceSpec>& devices) {
     node.expect_map();
     Action action;
     action.line = node.line();
@@ -92,6 +112,10 @@ Action parse_action(const ConfigNode& node, Duration duration) {
         what_node.fail(fmt::format("unknown action '{}' (known: {})", action.what, list));
     }
     std::vector<std::string> allowed{"at", "do", "id"};
+    if (is_device_action(action.what)) {
+        allowed.push_back("device");
+        action.device = action_device(node, devices);
+    }
     if (action.what == "set_current") {
         allowed.push_back("current");
         action.value = node.required("current").as_double(0, 80);
@@ -239,7 +263,7 @@ bool fault_needs_wire(const std::string& fault) {
 Scenario load_scenario(const std::string& path) {
     auto root = ConfigNode::load_file(path);
     root.allow_keys({"name", "description", "targets", "duration", "start", "record_interval", "physics_step",
-                     "devices", "site", "ev", "controller", "timeline", "expect", "timing_tolerance"});
+                     "devices", "circuits", "site", "ev", "controller", "timeline", "expect", "timing_tolerance"});
     Scenario scenario;
     scenario.file = path;
     scenario.name = root.get_string("name", std::filesystem::path(path).stem().string());
@@ -264,19 +288,26 @@ Scenario load_scenario(const std::string& path) {
     scenario.record_interval = root.get_duration("record_interval", scenario.record_interval, 100ms, 1h);
     scenario.physics_step = root.get_duration("physics_step", scenario.physics_step, 10ms, 1min);
 
-    auto devices = root.required("devices");
-    for (const auto& id : devices.keys()) {
-        auto node = devices.required(id);
-        node.allow_keys({"type", "station", "driver"});
-        DeviceSpec device{.id = id,
-                          .type = node.required("type").as_enum({"alfen"}),
-                          .station = node.optional("station"),
-                          .driver = node.optional("driver"),
-                          .node = node};
-        scenario.devices.push_back(device);
+    scenario.station =
+        station::parse_station_config(root, {.extra_device_keys = {"station", "ev"}, .endpoint_required = false});
+    auto top_level_ev = root.optional("ev");
+    if (top_level_ev && scenario.station.chargers.size() != 1) {
+        top_level_ev->fail("with several devices each has its own ev: under its entry");
     }
-    if (scenario.devices.size() != 1) {
-        devices.fail("exactly one charger device is supported per scenario for now");
+    for (const auto& charger : scenario.station.chargers) {
+        const auto& node = charger.node;
+        DeviceSpec device{.id = charger.id,
+                          .type = charger.type,
+                          .station = node.optional("station"),
+                          .driver = charger.driver,
+                          .ev = {},
+                          .node = node};
+        if (auto ev = node.optional("ev")) {
+            device.ev = parse_ev(*ev);
+        } else if (top_level_ev) {
+            device.ev = parse_ev(*top_level_ev);
+        }
+        scenario.devices.push_back(device);
     }
     if (auto site = root.optional("site")) {
         site->allow_keys({"pv", "house"});
@@ -287,15 +318,10 @@ Scenario load_scenario(const std::string& path) {
             scenario.house = parse_house(*house);
         }
     }
-    if (auto ev = root.optional("ev")) {
-        scenario.ev = parse_ev(*ev);
-    }
-    auto controller = root.required("controller");
-    scenario.controller = ControllerSpec{controller.required("type").as_enum({"manual"}), controller};
 
     if (auto timeline = root.optional("timeline")) {
         for (const auto& entry : timeline->as_list()) {
-            scenario.timeline.push_back(parse_action(entry, scenario.duration));
+            scenario.timeline.push_back(parse_action(entry, scenario.duration, scenario.devices));
             const auto& action = scenario.timeline.back();
             bool on_sim = std::find(scenario.targets.begin(), scenario.targets.end(), "sim") != scenario.targets.end();
             if (on_sim && action.what == "fault" && fault_needs_wire(action.fault)) {

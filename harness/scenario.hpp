@@ -10,37 +10,37 @@
 
 #include "drivers/core/clock.hpp"
 #include "drivers/core/config.hpp"
+#include "drivers/station/station_config.hpp"
 #include "harness/expression.hpp"
 #include "simulators/physics/ev.hpp"
 #include "simulators/physics/site.hpp"
 
 namespace evhil::harness {
 
-struct DeviceSpec {
-    std::string id;
-    std::string type;                   // "alfen"
-    std::optional<ConfigNode> station;  // simulator settings
-    std::optional<ConfigNode> driver;   // driver settings
-    ConfigNode node;                    // for error positions
-};
-
 struct EvSpec {
     physics::EvSettings settings;
     bool plugged_in = false;
 };
 
-struct ControllerSpec {
-    std::string type;  // "manual"
-    ConfigNode node;
+// A device as the harness sees it: the station's charger config (driver, limits, circuit) is in
+// Scenario::station; here is what only the harness has: the simulator's settings and the EV behind the cable.
+struct DeviceSpec {
+    std::string id;
+    std::string type;
+    std::optional<ConfigNode> station;  // simulator settings
+    std::optional<ConfigNode> driver;   // driver settings (also in the station config)
+    EvSpec ev;                          // one EV per charger
+    ConfigNode node;                    // for error positions
 };
 
 struct Action {
     Duration at{0};
-    std::string id;    // referenced by `after:` in expectations
-    std::string what;  // plug_in, unplug, set_current, start, stop, set_pv, set_load, set_soc, fault, fault_off
-    double value = 0;  // current, watts or soc, by action
-    bool value_is_auto = false;                           // set_pv / set_load back to the profile
-    std::string fault;                                    // fault name
+    std::string id;              // referenced by `after:` in expectations
+    std::string what;            // scenario.cpp: action_names
+    std::string device;          // the device a device action (plug_in, unplug, set_soc, fault) acts on
+    double value = 0;            // current, watts or soc, by action
+    bool value_is_auto = false;  // set_pv / set_load back to the profile
+    std::string fault;           // fault name
     std::map<std::string, std::string> fault_params;      // code: exception code as written
     std::optional<Duration> fault_for;                    // fault switches itself off after this long
     Duration fault_delay{0};                              // late: how late each reply is
@@ -76,10 +76,9 @@ struct Scenario {
     Duration record_interval = std::chrono::seconds(1);
     Duration physics_step = std::chrono::seconds(1);
     std::vector<DeviceSpec> devices;
+    station::StationConfig station;  // devices:, circuits:, controller: in the schema evchargerd reads too
     physics::PvSettings pv;
     physics::HouseSettings house;
-    EvSpec ev;
-    ControllerSpec controller;
     std::vector<Action> timeline;
     std::vector<Expectation> expectations;
 };

@@ -9,13 +9,15 @@
 namespace evhil::log {
 namespace {
 
-std::atomic<const Clock*> log_clock{nullptr};
+// Per thread: scenarios run side by side, each on its own thread with its own clock, and spdlog's synchronous
+// loggers format on the thread that logs.
+thread_local const Clock* log_clock = nullptr;
 std::atomic<spdlog::level::level_enum> log_level{spdlog::level::warn};
 
 class ClockTimeFlag final : public spdlog::custom_flag_formatter {
 public:
     void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
-        const Clock* clock = log_clock.load();
+        const Clock* clock = log_clock;
         std::string text = clock != nullptr ? format_utc(clock->now()) : std::string("-");
         dest.append(text.data(), text.data() + text.size());
     }

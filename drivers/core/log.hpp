@@ -13,7 +13,7 @@ namespace evhil::log {
 
 std::shared_ptr<spdlog::logger> get(const std::string& component);
 void set_level(spdlog::level::level_enum level);
-// The clock whose time log lines carry; nullptr prints no time. Not owned.
+// The clock whose time log lines carry on the calling thread; nullptr prints no time. Not owned.
 void set_log_clock(const Clock* clock);
 
 }  // namespace evhil::log

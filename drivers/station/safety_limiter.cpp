@@ -143,7 +143,7 @@ std::vector<LimitedCommand> SafetyLimiter::apply(const std::vector<LimiterInput>
     for (std::size_t i = 0; i < n; ++i) {
         out[i] = own_limits(chargers[i]);
         paths[i] = path_of(chargers[i].limits.circuit);
-        if (!chargers[i].reachable) {
+        if (!chargers[i].reachable && !paths[i].empty()) {
             double may_draw = std::max(std::abs(chargers[i].last_command_a), chargers[i].fallback_current_a);
             for (auto c : paths[i]) {
                 remaining[c] -= may_draw;

@@ -10,7 +10,8 @@ namespace {
 
 void BM_Manual24hSim(benchmark::State& state) {
     auto scenario = evhil::harness::load_scenario(EVHIL_SOURCE_DIR "/scenarios/alfen/manual-24h.yaml");
-    evhil::harness::RunOptions options{"sim", 1};
+    evhil::harness::RunOptions options;
+    options.seed = 1;
     std::string status;
     for (auto _ : state) {
         auto result = evhil::harness::run_scenario(scenario, options);

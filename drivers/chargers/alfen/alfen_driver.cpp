@@ -59,6 +59,10 @@ std::optional<chargers::ChargeCommand> AlfenDriver::commanded() const {
     return chargers::ChargeCommand{*commanded_a_, 0};
 }
 
+bool AlfenDriver::command_settled() const {
+    return commanded_a_ && acknowledged_a_ && !write_in_flight_ && std::abs(*acknowledged_a_ - *commanded_a_) < 1e-6;
+}
+
 void AlfenDriver::open() {
     port_.connect([this](const std::optional<modbus::PortError>& error) {
         if (error) {
@@ -175,6 +179,7 @@ void AlfenDriver::decode_status(const Block& s) {
     alfen_.validity_remaining_s = modbus::decode_u32(std::span(s).subspan(reg::valid_time - base, 2));
     alfen_.setpoint_readback_a = decode_float32(std::span(s).subspan(reg::setpoint - base, 2));
     alfen_.safe_current_a = float_at(s, base, reg::safe_current);
+    status_.fallback_current_a = alfen_.safe_current_a;
     alfen_.setpoint_accounted = word(reg::setpoint_accounted) == 1;
     status_.phase_count = word(reg::phases) == 1 ? 1 : 3;  // VAC treats anything but 1 as three phases
 }
@@ -217,6 +222,7 @@ void AlfenDriver::write_setpoint(const char* reason) {
                               log::get(name_)->debug("wrote {:.1f} A to 1210 ({})", amps, reason);
                               last_write_ = executor_.now();
                               unverified_write_a_ = amps;
+                              acknowledged_a_ = amps;
                           });
 }
 

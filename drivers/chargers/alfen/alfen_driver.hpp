@@ -63,9 +63,11 @@ public:
     void stop() override { supervisor_.stop(); }
     void command(const chargers::ChargeCommand& command) override;
     std::optional<chargers::ChargeCommand> commanded() const override;
+    bool command_settled() const override;
     const chargers::ChargerStatus& status() const override { return status_; }
     const chargers::DriverHealth& health() const override { return supervisor_.health(); }
     const chargers::ChargingSession& session() const override { return session_; }
+    void restore_session(const chargers::ChargingSession& session) override { session_ = session; }
     void on_update(std::function<void()> callback) override { on_update_ = std::move(callback); }
     void suspend(bool suspended) override { supervisor_.suspend(suspended); }
 
@@ -105,6 +107,7 @@ private:
     std::optional<double> commanded_a_;
     std::optional<TimePoint> last_write_;
     std::optional<double> unverified_write_a_;
+    std::optional<double> acknowledged_a_;  // the last setpoint the station acknowledged
     std::optional<TimePoint> last_station_info_;
     bool write_in_flight_ = false;
     std::function<void()> on_update_;

@@ -38,6 +38,8 @@ struct ChargerStatus {
     bool available = false;            // the station is operative
     double applied_current_a = 0;      // what the station offers the vehicle now, the lowest of all its limits
     double station_max_current_a = 0;  // the station's own maximum; 0 while unknown
+    double vehicle_max_current_a = 0;  // what the vehicle can take, where the protocol says; 0 while unknown
+    double fallback_current_a = 0;     // what the station applies by itself when it loses its controller
     std::array<PhaseMeasurement, 3> phases{};
     double power_w = 0;    // positive into the vehicle
     double energy_wh = 0;  // the station's meter, cumulative
@@ -68,12 +70,16 @@ public:
     // Carried out at once while connected, else as soon as the driver is connected again.
     virtual void command(const ChargeCommand& command) = 0;
     virtual std::optional<ChargeCommand> commanded() const = 0;
+    // Whether the charger has acknowledged the last command (for a clean shutdown).
+    virtual bool command_settled() const = 0;
     // Whether negative currents mean anything to this charger.
     virtual bool can_discharge() const { return false; }
 
     virtual const ChargerStatus& status() const = 0;
     virtual const DriverHealth& health() const = 0;
     virtual const ChargingSession& session() const = 0;
+    // A session persisted by a previous run (evchargerd's state file): it goes on if the vehicle is still there.
+    virtual void restore_session(const ChargingSession& session) = 0;
     // Called after every complete refresh of status(), e.g. to let the station's controller react.
     virtual void on_update(std::function<void()> callback) = 0;
 

@@ -14,16 +14,6 @@ namespace evhil::modbus::tcp_util {
 // After an accept error (e.g. out of file descriptors) wait a little rather than spin.
 inline constexpr auto accept_retry_delay = std::chrono::milliseconds(100);
 
-inline std::uint16_t read_u16(const std::uint8_t* bytes) {
-    return static_cast<std::uint16_t>((bytes[0] << 8) | bytes[1]);
-}
-
-// Whether a header's protocol id and length can be Modbus TCP at all.
-inline bool plausible_mbap(const std::uint8_t* header) {
-    std::uint16_t length = read_u16(header + 4);
-    return read_u16(header + 2) == 0 && length >= min_mbap_length && length <= max_mbap_length;
-}
-
 // Resolves `host` (numeric or a name), binds with SO_REUSEADDR (a restarted simulator can take its port back
 // while old connections sit in TIME_WAIT) and listens. Returns the bound port, the ephemeral one for port 0.
 // Throws std::runtime_error("cannot listen on HOST:PORT: reason") and leaves the acceptor closed on failure.

@@ -1,0 +1,49 @@
+#pragma once
+// evchargerd: the station on the real clock with real adapters, until SIGTERM or SIGINT.
+//
+//   start ──► restore the state file ──► run the station ──SIGTERM/SIGINT──► safe state (0 A acknowledged, or
+//   the shutdown timeout) ──► save the state ──► close every connection ──► exit 0
+//
+// SIGUSR1, and every status_interval, logs each charger's state and counters. Signals arrive through asio's
+// signal_set, so they are handled on the executor like everything else: nothing runs in a signal handler.
+
+#include <memory>
+
+#include "drivers/core/executor.hpp"
+#include "drivers/daemon/daemon_config.hpp"
+#include "drivers/station/real_port_provider.hpp"
+#include "drivers/station/station.hpp"
+
+#include <boost/asio/signal_set.hpp>
+
+namespace evhil::daemon {
+
+class Daemon {
+public:
+    Daemon(DaemonConfig config, std::uint64_t seed);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Runs until a termination signal; returns the exit code.
+    int run();
+
+private:
+    void wait_for_signal();
+    void on_signal(int number);
+    void shut_down();
+    void finish_shutdown(TimePoint deadline);
+    void restore_state();
+    void save_state();
+    void log_status();
+
+    DaemonConfig config_;
+    RealClock clock_;
+    Executor executor_;
+    station::RealPortProvider ports_;
+    std::unique_ptr<station::Station> station_;
+    std::unique_ptr<boost::asio::signal_set> signals_;
+    bool shutting_down_ = false;
+};
+
+}  // namespace evhil::daemon

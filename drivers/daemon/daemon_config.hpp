@@ -1,0 +1,33 @@
+#pragma once
+// evchargerd's configuration file: the station (devices:, circuits:, controller: — the schema a scenario uses
+// too, drivers/station/station_config.hpp) plus what only the daemon has:
+//
+//   log: {level: info, status_interval: 5m}    # spdlog level; every device's state and counters this often
+//   state: {file: /var/lib/evchargerd/state.json, interval: 1m}   # the user's settings and running sessions
+//   shutdown_timeout: 1500ms                   # how long SIGTERM waits for the chargers to acknowledge 0 A
+//
+// Every problem is a ConfigError "FILE:LINE:COL: message" (an unknown key, a wrong type, a value out of range, a
+// missing field); evchargerd prints it and exits 2.
+
+#include <optional>
+#include <string>
+
+#include <spdlog/common.h>
+
+#include "drivers/core/clock.hpp"
+#include "drivers/station/station_config.hpp"
+
+namespace evhil::daemon {
+
+struct DaemonConfig {
+    station::StationConfig station;
+    spdlog::level::level_enum log_level = spdlog::level::info;
+    Duration status_interval = std::chrono::minutes(5);
+    std::string state_file;  // empty: nothing is persisted
+    Duration state_interval = std::chrono::minutes(1);
+    Duration shutdown_timeout = std::chrono::milliseconds(1500);
+};
+
+DaemonConfig load_daemon_config(const std::string& path);
+
+}  // namespace evhil::daemon

@@ -1,0 +1,92 @@
+#pragma once
+// The station: the chargers, the controller and the safety limiter (and, from the next issues, the Venus, MQTT
+// and Home Assistant outputs), wired once for evchargerd and the harness alike. What passes a scenario is this.
+//
+//   driver status ──► controller ──► safety limiter ──► driver command
+//        (each refresh of any charger, each user change, start)
+//
+// Every charger's request comes from the controller; the limiter then lowers each to its own limits and its share
+// of the circuits and records why; a driver is told only what the limiter allowed, and only when it changed.
+// Everything runs on one executor; drivers reach their devices through the PortProvider they are built with.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/chargers/common/charger_driver.hpp"
+#include "drivers/core/executor.hpp"
+#include "drivers/core/rng.hpp"
+#include "drivers/station/safety_limiter.hpp"
+#include "drivers/station/station_config.hpp"
+#include "drivers/transport/port_provider.hpp"
+
+namespace evhil::station {
+
+// What the user chose, persisted by the daemon.
+struct UserSettings {
+    bool enabled = false;
+    double current_a = 16.0;
+};
+
+struct StationOptions {
+    // Tests only: hands the controller's request to the drivers unlimited, so that a test can show the harness'
+    // safety invariants failing. Not reachable from any configuration file.
+    bool bypass_limiter_for_tests = false;
+};
+
+class Station {
+public:
+    struct Charger {
+        ChargerConfig config;
+        std::unique_ptr<chargers::ChargerDriver> driver;
+        double request_a = 0;                   // the controller's request
+        LimitedCommand command;                 // the limiter's answer
+        std::optional<double> sent_a;           // what the driver was last told
+        std::uint64_t suppressed_commands = 0;  // cycles of a read-only charger: computed, never sent
+    };
+
+    // Builds every driver from the charger table; throws ConfigError for settings a kind refuses.
+    Station(Executor& executor, StationConfig config, PortProvider& ports, const Rng& rng, StationOptions options = {});
+    ~Station();
+    Station(const Station&) = delete;
+    Station& operator=(const Station&) = delete;
+
+    void start();
+    void stop();
+    // Shutdown: every charger that is to be paused is told 0 A (the user's settings stay as they are);
+    // safe_state_reached() says when each has acknowledged it or cannot be reached.
+    void enter_safe_state();
+    bool safe_state_reached() const;
+
+    void set_enabled(bool enabled);
+    void set_current(double amps);
+    void restore(const UserSettings& settings);
+    const UserSettings& user() const { return user_; }
+
+    const std::vector<Charger>& chargers() const { return chargers_; }
+    const Charger* find(const std::string& id) const;
+    chargers::ChargerDriver* driver(const std::string& id);
+    const SafetyLimiter& limiter() const { return limiter_; }
+    const StationConfig& config() const { return config_; }
+    // Called for every command handed to a driver.
+    void on_command(std::function<void(const Charger&)> callback) { on_command_ = std::move(callback); }
+
+    // One control cycle; normally triggered by the drivers' updates and user changes.
+    void control_cycle();
+
+private:
+    Executor& executor_;
+    StationConfig config_;
+    StationOptions options_;
+    SafetyLimiter limiter_;
+    control::ManualController controller_;
+    UserSettings user_;
+    std::vector<Charger> chargers_;
+    bool running_ = false;
+    bool safe_state_ = false;
+    std::function<void(const Charger&)> on_command_;
+};
+
+}  // namespace evhil::station

@@ -1,0 +1,20 @@
+#pragma once
+// How a driver reaches its device. The station asks the provider for a port by device id and endpoint; the
+// daemon's provider opens real adapters, the harness' provider hands out the ports of its links (in-process on
+// sim, through the recording tap on wire and bench). One method per kind of port; each returns a port the
+// provider owns and keeps alive as long as itself.
+
+#include <string>
+
+#include "drivers/transport/modbus/modbus_port.hpp"
+#include "drivers/transport/modbus/tcp_client.hpp"
+
+namespace evhil {
+
+class PortProvider {
+public:
+    virtual ~PortProvider() = default;
+    virtual modbus::ModbusPort& modbus_tcp(const std::string& device_id, const modbus::TcpClientSettings& endpoint) = 0;
+};
+
+}  // namespace evhil
