@@ -169,9 +169,12 @@ check(metric(s, "driver.writes") >= 1, "bench-cap: the driver wrote nothing")
 check(metric(s, "latency.setpoint_to_applied.count") >= 1 and metric(s, "latency.setpoint_to_applied.missing") == 0,
       "the capped setpoint is not measured as applied: "
       f"count {metric(s, 'latency.setpoint_to_applied.count')}, missing {metric(s, 'latency.setpoint_to_applied.missing')}")
-check(s["signals"]["controller.setpoint"]["final"] == 16, "the controller did not ask 16 A")
-check(abs(s["signals"]["charger.setpoint"]["final"] - 10) < 0.01, f"charger.setpoint {s['signals']['charger.setpoint']}")
-check(s["signals"]["charger.setpoint"]["max"] <= 10.01, "the station saw more than 10 A")
+# Signals carry their device's id.
+check(s["signals"]["wallbox.controller.setpoint"]["final"] == 16, "the controller did not ask 16 A")
+check(s["signals"]["wallbox.limiter.command"]["final"] == 10, "the limiter did not cap at the bench's 10 A")
+check(abs(s["signals"]["wallbox.charger.setpoint"]["final"] - 10) < 0.01,
+      f"charger.setpoint {s['signals']['wallbox.charger.setpoint']}")
+check(s["signals"]["wallbox.charger.setpoint"]["max"] <= 10.01, "the station saw more than 10 A")
 skipped = s.get("skipped_actions", [])
 check(len(skipped) == 2, f"skipped_actions: {skipped}")
 check(any(a.startswith("plug at t=3.0s") and "needs an operator" in a for a in skipped), f"plug_in not skipped: {skipped}")
@@ -190,7 +193,7 @@ check(s["status"] == "passed", f"bench-read-only: {s['status']}")
 check(metric(s, "bench.suppressed_writes") >= 1, f"bench.suppressed_writes = {metric(s, 'bench.suppressed_writes')}")
 check(metric(s, "driver.writes") == 0, "read-only: the driver wrote")
 check(metric(s, "bench.capped_commands") == 0, "read-only: a command was capped rather than suppressed")
-check(s["signals"]["charger.setpoint"]["final"] is None, "read-only: the station has a setpoint")
+check(s["signals"]["wallbox_ro.charger.setpoint"]["final"] is None, "read-only: the station has a setpoint")
 
 s = scenario("bench-sim-only")
 check(s["status"] == "skipped", f"a scenario without bench in its targets ran: {s['status']}")
