@@ -18,9 +18,9 @@
 // out rather than landing on one server; counters evhil_rps, libmodbus_rps, minimal_rps, ratio_vs_libmodbus
 // (evhil / libmodbus) and ratio_vs_minimal (evhil / minimal).
 //
-// Server threads are named srv-evhil, srv-libmodbus and srv-minimal, so their syscalls can be counted from
-// outside, e.g.  perf stat -e raw_syscalls:sys_enter -t $(pgrep -f bench_modbus_server | xargs -I{} \
-//     grep -l srv-evhil /proc/{}/task/*/comm | cut -d/ -f5)
+// Server threads are named srv-evhil, srv-libmodbus and srv-minimal, so that their system calls can be counted
+// from outside while a run goes on: the thread id is the TID of `grep -l srv-evhil /proc/PID/task/*/comm`, then
+//     perf stat -e raw_syscalls:sys_enter -e syscalls:sys_enter_sendmsg -t TID -- sleep 2
 
 #include "tests/bench/bench_main.hpp"
 
@@ -375,8 +375,7 @@ std::unique_ptr<Server> make_server(Kind kind) {
 // One server and its master. The master is declared last so that it closes its connection first: the blocking
 // servers only return from their loop when it does.
 struct Rig {
-    explicit Rig(Kind kind)
-        : server(make_server(kind)), client({"127.0.0.1", server->port(), 2s, 2s}) {}
+    explicit Rig(Kind kind) : server(make_server(kind)), client({"127.0.0.1", server->port(), 2s, 2s}) {}
     // An error message, or empty when connected and pinned.
     std::string connect() {
         if (!server->pinned()) {

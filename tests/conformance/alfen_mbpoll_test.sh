@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Conformance: `evhil sim alfen` answers a third-party Modbus TCP master (mbpoll, from Debian) exactly as
-# shared/protocols/alfen-ng9xx.md says: raw 0-based addresses, unit 200 for the station, unit 1 for the
+# docs/alfen.md says: raw 0-based addresses, unit 200 for the station, unit 1 for the
 # socket, big-endian floats high word first, FC3/FC6/FC16 only, exceptions for the rest.
 set -u
 evhil=$1

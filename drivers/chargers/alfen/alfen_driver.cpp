@@ -13,7 +13,7 @@ using chargers::request_error;
 using modbus::decode_float32;
 using modbus::decode_float64;
 
-// NaN registers mean "no value" (§1.4); the driver reports 0 for those, as evcc does.
+// NaN registers mean "no value" (docs/alfen.md, Encoding); the driver reports 0 for those, as evcc does.
 double value_or_zero(double value) {
     return std::isnan(value) ? 0.0 : value;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// Alfen NG9xx driver: the EMS side of the station's Modbus TCP slave (alfen-ng9xx.md in docs/ has the facts).
+// Alfen NG9xx driver: the EMS side of the station's Modbus TCP slave (docs/alfen.md has the facts and their sources).
 //
 // The connection loop is the common ConnectionSupervisor's; what is Alfen is this:
 //  - open: connect, then read identification and the station's limits on unit 200 (without the station

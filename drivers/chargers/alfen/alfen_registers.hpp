@@ -1,5 +1,5 @@
 #pragma once
-// The Alfen NG9xx registers the driver uses (shared/protocols/alfen-ng9xx.md §2). Raw 0-based PDU addresses.
+// The Alfen NG9xx registers the driver uses (docs/alfen.md has the facts and their sources). Raw 0-based PDU addresses.
 // Reads are grouped into blocks so one poll costs three requests.
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #pragma once
 // Settings of the simulated Alfen NG9xx station: what an installer sets in the ACE Service Installer, plus
-// named choices for what the reference (shared/protocols/alfen-ng9xx.md) leaves UNCONFIRMED, so a scenario
+// named choices for what the reference (docs/alfen.md) leaves UNCONFIRMED, so a scenario
 // can run a driver against each plausible reading.
 //
 // YAML (every key optional, snake_case as the fields below, without their unit suffix _a/_v/_hz/_c):

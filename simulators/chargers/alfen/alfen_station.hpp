@@ -1,6 +1,6 @@
 #pragma once
 // Alfen NG9xx ("Eve") charging station as a Modbus TCP slave: unit 200 for the station, unit 1 (and 2 on a
-// dual station) for the sockets. Built against shared/protocols/alfen-ng9xx.md.
+// dual station) for the sockets. Built against the facts in docs/alfen.md.
 //
 // Run it on its own (the `evhil sim alfen` command wraps run_alfen_simulator from standalone.hpp; pick an
 // unprivileged port such as 1502, since 502 needs root), then talk to it with any Modbus TCP master.
@@ -30,6 +30,9 @@
 //   - Countdowns are evaluated from the clock when read, so a read between two physics steps is exact;
 //     step() only moves the EV and integrates energy.
 // Pure model: no I/O. TcpServer (wire) and InProcessServer (sim) serve it.
+// Covered by: scenarios/alfen/ and scenarios/station/ (sim and wire), tests/conformance/alfen_mbpoll_test.sh (a
+// third-party master), tests/unit/alfen_register_map_test.cpp, tests/unit/alfen_driver_test.cpp and
+// tests/integration/ (the driver and the server over real TCP), tests/cli/evchargerd_test.sh (the daemon).
 
 #include <array>
 #include <cstdint>

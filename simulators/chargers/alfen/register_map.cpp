@@ -248,7 +248,7 @@ constexpr auto RW = Access::read_write;
 constexpr auto on_station = UnitScope::station;
 constexpr auto on_socket = UnitScope::socket;
 
-// shared/protocols/alfen-ng9xx.md, sections 2.1-2.5, in address order per unit.
+// the Alfen Modbus slave document (docs/alfen.md), register tables, in address order per unit.
 constexpr std::array rows{
     // 2.1 Product identification (unit 200)
     RegisterRow{100, 17, T::string, R, on_station, "name", &name},

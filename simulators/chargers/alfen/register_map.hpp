@@ -1,5 +1,5 @@
 #pragma once
-// The Alfen NG9xx Modbus register map as data (shared/protocols/alfen-ng9xx.md, section 2): one row per value,
+// The Alfen NG9xx Modbus register map as data (docs/alfen.md has the facts and their sources): one row per value,
 // with its address, size, type, access, the unit that serves it and a getter that reads the value from the
 // station model. The station answers reads by walking these rows through an O(1) address index, so adding a
 // register is adding a row, and nothing switches over addresses.

@@ -1,0 +1,401 @@
+// evchargerd's footprint as it runs in the field: one Alfen station polled every 1 s, measured from outside.
+// Starts the real binaries, `evhil sim alfen --port 0` and evchargerd with a generated configuration (the shape
+// of drivers/daemon/examples/alfen.yaml: poll_interval 1s, log level warn, no state file), lets them run for a
+// 3 s warm-up and then measures both processes over a window. Targets for the daemon: resident memory at most
+// 8 MiB, CPU at most 0.05 % of one core.
+//
+//     build/default/tests/bench/bench_evchargerd                              # 60 s window
+//     EVHIL_DAEMON_WINDOW_S=10 build/default/tests/bench/bench_evchargerd     # shorter; targets not enforced
+//
+// Figures (state.counters), over a window of EVHIL_DAEMON_WINDOW_S seconds (default 60):
+//   daemon_rss_mib, sim_rss_mib      VmRSS of the process at the end of the window (/proc/PID/status)
+//   daemon_hwm_mib, sim_hwm_mib      VmHWM: the peak resident memory since the process started
+//   daemon_rss_growth_mib            VmRSS change over the window (a leak would show here)
+//   daemon_cpu_percent, sim_cpu_...  (utime + stime) over the window from /proc/PID/stat, in clock ticks, as a
+//                                    percentage of one core; one tick is 1/sysconf(_SC_CLK_TCK) s (10 ms)
+//   daemon_sched_cpu_percent, ...    the same from the nanosecond run time of each thread (/proc/PID/task/TID/
+//                                    schedstat), which resolves what a short window cannot in ticks
+//   window_s                         the window's wall time
+// The run fails when the daemon exits early, has no connection to the simulator after the warm-up or at the
+// end, or does not exit 0 on SIGTERM; and, for windows of 30 s or more, when the daemon's VmRSS is above 8 MiB
+// or its tick-counted CPU above 0.05 %.
+
+#include "tests/bench/bench_main.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "drivers/core/clock.hpp"
+
+#ifndef EVHIL_BINARY
+#error "EVHIL_BINARY must name the evhil binary (set by tests/bench/CMakeLists.txt)"
+#endif
+#ifndef EVCHARGERD_BINARY
+#error "EVCHARGERD_BINARY must name the evchargerd binary (set by tests/bench/CMakeLists.txt)"
+#endif
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr double warm_up_s = 3.0;
+constexpr double sample_every_s = 1.0;  // how often the window checks that the daemon still runs
+constexpr double max_rss_mib = 8.0;
+constexpr double max_cpu_percent = 0.05;
+// At 100 ticks per second a 3 s window resolves CPU in steps of 0.33 % of a core, far coarser than the 0.05 %
+// target; at 30 s the step is 0.033 %, and 60 s (the default) gives 0.017 %. Below 30 s the targets are not
+// enforced: a short window can only show that the run works.
+constexpr double min_enforcing_window_s = 30.0;
+
+double window_seconds() {
+    const char* text = std::getenv("EVHIL_DAEMON_WINDOW_S");
+    double seconds = text != nullptr ? std::strtod(text, nullptr) : 60.0;
+    return seconds > 0 ? seconds : 60.0;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// A field of /proc/PID/status in kB, as MiB; nullopt when the process is gone.
+std::optional<double> status_mib(pid_t pid, const std::string& key) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string word;
+    while (status >> word) {
+        if (word == key + ":") {
+            double kib = 0;
+            status >> kib;
+            return kib / 1024.0;
+        }
+        status.ignore(4096, '\n');
+    }
+    return std::nullopt;
+}
+
+// utime + stime of the whole process (threads that exited included), in seconds.
+std::optional<double> tick_cpu_s(pid_t pid) {
+    std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+    auto end_of_name = stat.rfind(')');  // the command name may hold spaces and parentheses
+    if (end_of_name == std::string::npos) {
+        return std::nullopt;
+    }
+    std::istringstream fields(stat.substr(end_of_name + 1));
+    std::string field;
+    unsigned long long utime = 0;
+    unsigned long long stime = 0;
+    // After the name: state is field 3 of proc(5), utime 14 and stime 15.
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14) {
+            utime = std::stoull(field);
+        } else if (i == 15) {
+            stime = std::stoull(field);
+        }
+    }
+    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Summed run time of the process's current threads, in seconds, to the nanosecond.
+double sched_cpu_s(pid_t pid) {
+    double total = 0;
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+        std::ifstream schedstat(task.path() / "schedstat");
+        unsigned long long run_ns = 0;
+        if (schedstat >> run_ns) {
+            total += static_cast<double>(run_ns) * 1e-9;
+        }
+    }
+    return total;
+}
+
+// Whether `pid` holds an established TCP connection to 127.0.0.1:`port`: the daemon talking to the simulator.
+bool connected_to(pid_t pid, std::uint16_t port) {
+    std::set<std::string> inodes;
+    std::ifstream tcp("/proc/net/tcp");
+    std::string line;
+    std::getline(tcp, line);  // column titles
+    char wanted[16];
+    std::snprintf(wanted, sizeof(wanted), "0100007F:%04X", port);
+    while (std::getline(tcp, line)) {
+        std::istringstream fields(line);
+        std::string slot, local, remote, state, queues, timer, retransmits, uid, timeout, inode;
+        fields >> slot >> local >> remote >> state >> queues >> timer >> retransmits >> uid >> timeout >> inode;
+        if (remote == wanted && state == "01") {
+            inodes.insert("socket:[" + inode + "]");
+        }
+    }
+    std::error_code error;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", error)) {
+        std::error_code link_error;
+        if (inodes.count(std::filesystem::read_symlink(fd.path(), link_error).string()) != 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// A child process, its stdout and stderr in one file. Killed and reaped if still running when destroyed.
+class Child {
+public:
+    Child(std::vector<std::string> args, const std::string& output) : output_(output) {
+        std::vector<char*> argv;
+        for (auto& arg : args) {
+            argv.push_back(arg.data());
+        }
+        argv.push_back(nullptr);
+        int out = open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (out == -1) {
+            throw std::runtime_error("cannot create " + output + ": " + std::strerror(errno));
+        }
+        pid_t parent = getpid();
+        pid_ = fork();
+        if (pid_ == 0) {
+            // Only async-signal-safe calls between fork and exec. A benchmark that dies must not leave a daemon
+            // behind, hence the death signal (and the check for a parent gone before it was set).
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent) {
+                _exit(127);
+            }
+            dup2(out, STDOUT_FILENO);
+            dup2(out, STDERR_FILENO);
+            execv(argv[0], argv.data());
+            _exit(127);
+        }
+        int fork_error = errno;
+        close(out);
+        if (pid_ == -1) {
+            throw std::runtime_error(std::string("fork: ") + std::strerror(fork_error));
+        }
+    }
+    ~Child() {
+        if (running()) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, nullptr, 0);
+        }
+    }
+    Child(const Child&) = delete;
+    Child& operator=(const Child&) = delete;
+
+    pid_t pid() const { return pid_; }
+    std::string output() const { return read_file(output_); }
+
+    bool running() {
+        if (exit_status_) {
+            return false;
+        }
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+            exit_status_ = status;
+            return false;
+        }
+        return true;
+    }
+
+    // SIGTERM, then up to `timeout` for it to exit (SIGKILL after that). The exit code, or -signal.
+    int terminate(std::chrono::milliseconds timeout) {
+        if (running()) {
+            kill(pid_, SIGTERM);
+        }
+        evhil::WallStopwatch wall;
+        while (running() && wall.elapsed_s() < std::chrono::duration<double>(timeout).count()) {
+            std::this_thread::sleep_for(10ms);
+        }
+        if (running()) {
+            kill(pid_, SIGKILL);
+            int status = 0;
+            waitpid(pid_, &status, 0);
+            exit_status_ = status;
+        }
+        return WIFEXITED(*exit_status_) ? WEXITSTATUS(*exit_status_) : -WTERMSIG(*exit_status_);
+    }
+
+private:
+    std::string output_;
+    pid_t pid_ = -1;
+    std::optional<int> exit_status_;
+};
+
+// A fresh folder for one run's configuration and logs, removed afterwards.
+class TempFolder {
+public:
+    TempFolder() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "bench-evchargerd-XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::runtime_error(std::string("mkdtemp: ") + std::strerror(errno));
+        }
+        path_ = pattern;
+    }
+    ~TempFolder() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    TempFolder(const TempFolder&) = delete;
+    TempFolder& operator=(const TempFolder&) = delete;
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+// The port from the simulator's "listening on 127.0.0.1:PORT" line; nullopt if it does not come within 5 s.
+std::optional<std::uint16_t> simulator_port(Child& simulator) {
+    static const std::regex listening("listening on 127\\.0\\.0\\.1:([0-9]+)");
+    evhil::WallStopwatch wall;
+    while (wall.elapsed_s() < 5.0 && simulator.running()) {
+        std::smatch match;
+        std::string output = simulator.output();
+        if (std::regex_search(output, match, listening)) {
+            return static_cast<std::uint16_t>(std::stoul(match[1]));
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+}
+
+void write_config(const std::string& path, std::uint16_t port) {
+    std::ofstream config(path);
+    config << "# bench_evchargerd: one Alfen on the simulator, polled every 1 s; warnings only, no state file.\n"
+              "devices:\n"
+              "  alfen:\n"
+              "    type: alfen\n"
+              "    endpoint: {host: 127.0.0.1, port: "
+           << port
+           << ", connect_timeout: 3s, response_timeout: 2s}\n"
+              "    driver: {poll_interval: 1s, rewrite_interval: 25s}\n"
+              "    limits: {max_current: 16, cable_max_current: 32}\n"
+              "    on_shutdown: pause\n"
+              "controller: {type: manual, enabled: true, current: 10, max_current: 16}\n"
+              "log: {level: warn, status_interval: 1m}\n";
+}
+
+struct Usage {
+    double tick_s = 0;
+    double sched_s = 0;
+};
+
+Usage usage(pid_t pid) {
+    return Usage{tick_cpu_s(pid).value_or(0), sched_cpu_s(pid)};
+}
+
+void BM_Evchargerd(benchmark::State& state) {
+    const double window_s = window_seconds();
+    std::optional<TempFolder> folder;
+    std::optional<Child> simulator;
+    std::optional<Child> daemon;
+    std::optional<std::uint16_t> port;
+    try {
+        folder.emplace();
+        simulator.emplace(std::vector<std::string>{EVHIL_BINARY, "sim", "alfen", "--port", "0"},
+                          folder->file("sim.out"));
+        port = simulator_port(*simulator);
+        if (port) {
+            write_config(folder->file("evchargerd.yaml"), *port);
+            daemon.emplace(std::vector<std::string>{EVCHARGERD_BINARY, "--config", folder->file("evchargerd.yaml")},
+                           folder->file("daemon.out"));
+        }
+    } catch (const std::exception& error) {
+        evhil::bench::fail(state, error.what());
+        return;
+    }
+    if (!port) {
+        evhil::bench::fail(state, ("the simulator did not report its port: " + simulator->output()).c_str());
+        return;
+    }
+    const pid_t daemon_pid = daemon->pid();
+    const pid_t sim_pid = simulator->pid();
+    std::this_thread::sleep_for(std::chrono::duration<double>(warm_up_s));
+    if (!daemon->running()) {
+        evhil::bench::fail(state, ("evchargerd exited during the warm-up: " + daemon->output()).c_str());
+        return;
+    }
+    if (!connected_to(daemon_pid, *port)) {
+        evhil::bench::fail(state, ("evchargerd is not connected to the simulator: " + daemon->output()).c_str());
+        return;
+    }
+
+    double wall_s = 0;
+    Usage daemon_start;
+    Usage daemon_end;
+    Usage sim_start;
+    Usage sim_end;
+    double rss_start = 0;
+    bool daemon_lived = true;
+    for (auto _ : state) {
+        rss_start = status_mib(daemon_pid, "VmRSS").value_or(0);
+        daemon_start = usage(daemon_pid);
+        sim_start = usage(sim_pid);
+        evhil::WallStopwatch wall;
+        while (wall.elapsed_s() < window_s && daemon_lived) {
+            double left = window_s - wall.elapsed_s();
+            std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, sample_every_s)));
+            daemon_lived = daemon->running();
+        }
+        daemon_end = usage(daemon_pid);
+        sim_end = usage(sim_pid);
+        wall_s = wall.elapsed_s();
+        state.SetIterationTime(wall_s);
+    }
+    if (!daemon_lived) {
+        evhil::bench::fail(state, ("evchargerd exited during the window: " + daemon->output()).c_str());
+        return;
+    }
+    double daemon_rss = status_mib(daemon_pid, "VmRSS").value_or(0);
+    double daemon_hwm = status_mib(daemon_pid, "VmHWM").value_or(0);
+    bool still_connected = connected_to(daemon_pid, *port);
+    auto percent = [wall_s](double start, double end) { return 100.0 * (end - start) / wall_s; };
+    double daemon_cpu = percent(daemon_start.tick_s, daemon_end.tick_s);
+    state.counters["window_s"] = wall_s;
+    state.counters["daemon_rss_mib"] = daemon_rss;
+    state.counters["daemon_hwm_mib"] = daemon_hwm;
+    state.counters["daemon_rss_growth_mib"] = daemon_rss - rss_start;
+    state.counters["daemon_cpu_percent"] = daemon_cpu;
+    state.counters["daemon_sched_cpu_percent"] = percent(daemon_start.sched_s, daemon_end.sched_s);
+    state.counters["sim_rss_mib"] = status_mib(sim_pid, "VmRSS").value_or(0);
+    state.counters["sim_hwm_mib"] = status_mib(sim_pid, "VmHWM").value_or(0);
+    state.counters["sim_cpu_percent"] = percent(sim_start.tick_s, sim_end.tick_s);
+    state.counters["sim_sched_cpu_percent"] = percent(sim_start.sched_s, sim_end.sched_s);
+
+    // The daemon first: on SIGTERM it sets the station to 0 A, which needs the simulator still there.
+    int daemon_exit = daemon->terminate(5s);
+    simulator->terminate(5s);
+    if (!still_connected) {
+        evhil::bench::fail(state, ("evchargerd lost its connection to the simulator: " + daemon->output()).c_str());
+    } else if (daemon_exit != 0) {
+        std::string message = "evchargerd exited " + std::to_string(daemon_exit) + " on SIGTERM: " + daemon->output();
+        evhil::bench::fail(state, message.c_str());
+    } else if (window_s >= min_enforcing_window_s && daemon_rss > max_rss_mib) {
+        evhil::bench::fail(state, ("evchargerd VmRSS " + std::to_string(daemon_rss) + " MiB > 8 MiB").c_str());
+    } else if (window_s >= min_enforcing_window_s && daemon_cpu > max_cpu_percent) {
+        evhil::bench::fail(state, ("evchargerd CPU " + std::to_string(daemon_cpu) + " % > 0.05 %").c_str());
+    }
+}
+BENCHMARK(BM_Evchargerd)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+
+}  // namespace
+
+EVHIL_BENCHMARK_MAIN()
