@@ -226,6 +226,27 @@ private:
 
 }  // namespace
 
+const std::vector<FaultSpec>& alfen_rig_faults() {
+    static const std::vector<FaultSpec> faults = [] {
+        std::vector<FaultSpec> all = modbus_link_faults();
+        all.insert(all.end(), driver_faults().begin(), driver_faults().end());
+        all.push_back({.name = "reboot",
+                       .owner = FaultSpec::Owner::device,
+                       .kind = FaultSpec::Kind::instant,
+                       .restores_link = true,
+                       .prompt_on = "power-cycle {device}",
+                       .description = "the station restarts: the setpoint and its countdown are lost"});
+        all.push_back({.name = "station_error",
+                       .owner = FaultSpec::Owner::device,
+                       .kind = FaultSpec::Kind::sustained,
+                       .prompt_on = "put {device} into an error state (Mode 3 state F)",
+                       .prompt_off = "clear the error on {device}",
+                       .description = "the station reports Mode 3 state F and offers no current"});
+        return all;
+    }();
+    return faults;
+}
+
 std::unique_ptr<ChargerRig> make_alfen_rig(const DeviceSpec& device, RigContext& context) {
     return std::make_unique<AlfenRig>(device, context);
 }

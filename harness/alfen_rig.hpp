@@ -3,10 +3,13 @@
 
 #include <memory>
 
+#include "harness/faults.hpp"
 #include "harness/rig.hpp"
 
 namespace evhil::harness {
 
 std::unique_ptr<ChargerRig> make_alfen_rig(const DeviceSpec& device, RigContext& context);
+// The Modbus link's faults, the driver's and the Alfen simulator's own (reboot, station_error).
+const std::vector<FaultSpec>& alfen_rig_faults();
 
 }  // namespace evhil::harness

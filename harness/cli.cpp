@@ -2,7 +2,7 @@
 //   evhil run [--target sim|wire|bench] [--bench FILE] [--operator] [--seed N] [--out DIR] PATH...
 //                                                               run scenarios, write reports (and traces)
 //   evhil baseline update [--seed N] PATH...                    accept the wire protocol as the new baselines
-//   evhil sim alfen [--host H] [--port N] ...                   serve a simulated Alfen NG9xx on Modbus TCP
+//   evhil sim TYPE [--host H] [--port N] ...                    serve a simulated device (the simulator table)
 // Exit codes: 0 all passed, 1 a scenario failed, 2 bad input (nothing ran).
 
 #include <fmt/format.h>
@@ -25,7 +25,7 @@
 #include "harness/report.hpp"
 #include "harness/runner.hpp"
 #include "harness/scenario.hpp"
-#include "simulators/chargers/alfen/standalone.hpp"
+#include "simulators/standalone_simulator.hpp"
 
 namespace {
 
@@ -301,23 +301,13 @@ int run_cli(int argc, char** argv) {
         "update", "Run scenarios on the wire target and accept their protocol as the new baselines");
     add_run_options(update, baseline_args);
 
-    sim::alfen::AlfenStandaloneOptions alfen_options;
     auto* sim = app.add_subcommand("sim", "Run a simulated device on a real network port");
     sim->require_subcommand(1);
-    auto* alfen = sim->add_subcommand("alfen", "Alfen NG9xx on Modbus TCP (unit 200 station, unit 1 socket)");
-    alfen->add_option("--host", alfen_options.host, "Address to listen on")->capture_default_str();
-    alfen_options.port = 1502;  // 502 needs root; the real station's port is one flag away
-    alfen->add_option("--port", alfen_options.port, "TCP port (0 = any free port; the real station uses 502)")
-        ->capture_default_str();
-    bool unplugged = false;
-    double soc_percent = alfen_options.ev.initial_soc * 100.0;
-    std::string station_config;
-    alfen->add_flag("--unplugged", unplugged, "Start with no EV plugged in (default: an EV is plugged in)");
-    alfen->add_option("--soc", soc_percent, "EV state of charge at start, %")
-        ->check(CLI::Range(0.0, 100.0))
-        ->capture_default_str();
-    alfen->add_option("--config", station_config, "YAML file with station settings (docs/alfen.md)")
-        ->check(CLI::ExistingFile);
+    std::vector<std::pair<CLI::App*, std::function<int()>>> simulators;
+    for (const auto& simulator : sim::standalone_simulators()) {
+        auto* command = sim->add_subcommand(simulator.type, simulator.description);
+        simulators.emplace_back(command, simulator.add_command(*command));
+    }
 
     try {
         app.parse(argc, argv);
@@ -332,12 +322,12 @@ int run_cli(int argc, char** argv) {
     }
     log::set_level(verbose ? spdlog::level::info : spdlog::level::warn);
     try {
-        alfen_options.ev_plugged_in = !unplugged;
-        alfen_options.initial_soc = soc_percent / 100.0;
-        if (!station_config.empty()) {
-            alfen_options.settings = sim::alfen::parse_alfen_station_settings(ConfigNode::load_file(station_config));
+        for (auto& [command, run_simulator] : simulators) {
+            if (command->parsed()) {
+                return run_simulator();
+            }
         }
-        return sim::alfen::run_alfen_simulator(alfen_options);
+        return exit_bad_input;
     } catch (const ConfigError& error) {
         std::cerr << error.what() << "\n";
         return exit_bad_input;

@@ -1,5 +1,7 @@
 #include "harness/modbus_link.hpp"
 
+#include <fmt/format.h>
+
 #include "drivers/transport/modbus/in_process.hpp"
 #include "drivers/transport/modbus/tcp_server.hpp"
 #include "drivers/transport/modbus/tcp_tap.hpp"
@@ -163,7 +165,93 @@ private:
     std::vector<modbus::TapEvent> events_;
 };
 
+using namespace std::chrono_literals;
+using Owner = FaultSpec::Owner;
+using Kind = FaultSpec::Kind;
+
+void parse_exception_code(const ConfigNode& node, Action& action) {
+    if (auto code = node.optional("code")) {
+        if (!modbus::parse_exception_code(code->as_string())) {
+            code->fail(fmt::format("unknown Modbus exception code '{}'", code->as_string()));
+        }
+        action.fault_params["code"] = code->as_string();
+    }
+}
+
+void parse_delay(const ConfigNode& node, Action& action) {
+    if (auto delay = node.optional("delay")) {
+        action.fault_delay = delay->as_duration(1ms, 1h);
+    } else if (action.what == "fault") {
+        node.fail("fault 'late' needs 'delay' (how late each reply is, e.g. 1500ms)");
+    }
+}
+
+// An ADU is 7 header bytes plus at most 253 PDU bytes.
+void parse_corrupt(const ConfigNode& node, Action& action) {
+    action.fault_byte = static_cast<std::size_t>(node.get_int("byte", 7, 0, 259));
+}
+
+void parse_split(const ConfigNode& node, Action& action) {
+    action.fault_split_at = static_cast<std::size_t>(node.get_int("split_at", 4, 1, 259));
+    if (auto gap = node.optional("gap")) {
+        action.fault_gap = gap->as_duration(1ms, 1h);
+    }
+}
+
 }  // namespace
+
+const std::vector<FaultSpec>& modbus_link_faults() {
+    static const std::vector<FaultSpec> faults{
+        {.name = "link_down",
+         .owner = Owner::link,
+         .kind = Kind::sustained,
+         .restores_link = true,
+         .description = "the cable is pulled: connections drop and new ones are refused"},
+        {.name = "close",
+         .owner = Owner::link,
+         .kind = Kind::instant,
+         .restores_link = true,
+         .prompt_on = "make {device} close its Modbus connections (e.g. restart its network)",
+         .description = "the device closes every connection once"},
+        {.name = "hang",
+         .owner = Owner::link,
+         .kind = Kind::sustained,
+         .restores_link = true,
+         .description = "the device stops answering: requests time out"},
+        {.name = "exception",
+         .owner = Owner::link,
+         .kind = Kind::sustained,
+         .restores_link = true,
+         .params = {"code"},
+         .parse = parse_exception_code,
+         .description = "every request is answered with a Modbus exception (code:)"},
+        {.name = "late",
+         .owner = Owner::link,
+         .kind = Kind::sustained,
+         .needs_wire = true,
+         .restores_link = true,
+         .params = {"delay"},
+         .parse = parse_delay,
+         .description = "every reply is sent `delay` late"},
+        {.name = "corrupt",
+         .owner = Owner::link,
+         .kind = Kind::sustained,
+         .needs_wire = true,
+         .restores_link = true,
+         .params = {"byte"},
+         .parse = parse_corrupt,
+         .description = "byte `byte` of every reply (MBAP included) is inverted"},
+        {.name = "split",
+         .owner = Owner::link,
+         .kind = Kind::sustained,
+         .needs_wire = true,
+         .restores_link = true,
+         .params = {"split_at", "gap"},
+         .parse = parse_split,
+         .description = "every reply is sent in two parts with a gap"},
+    };
+    return faults;
+}
 
 std::unique_ptr<ModbusLink> make_in_process_link(modbus::ModbusDevice& device, Executor& executor,
                                                  const std::string& name, modbus::PortTimeouts timeouts) {

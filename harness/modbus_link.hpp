@@ -6,7 +6,7 @@
 //  - bench: the recording tap in front of a real device's endpoint, and the driver's Modbus TCP client.
 // Everything runs on the run's one executor: the ports are asynchronous, so the server, the tap and the driver
 // take turns on one thread and the device model needs no lock.
-// Link faults (scenario.hpp: known_faults) are applied here, by the part that would do it for real.
+// Link faults (modbus_link_faults()) are applied here, by the part that would do it for real.
 
 #include <cstdint>
 #include <map>
@@ -20,6 +20,7 @@
 #include "drivers/transport/modbus/modbus_device.hpp"
 #include "drivers/transport/modbus/modbus_port.hpp"
 #include "drivers/transport/modbus/tcp_client.hpp"
+#include "harness/faults.hpp"
 #include "harness/protocol_trace.hpp"
 #include "harness/scenario.hpp"
 
@@ -43,6 +44,9 @@ public:
     // The frames recorded on wire and bench; empty on sim. Call after stop().
     virtual std::vector<modbus::TapEvent> take_trace_events() { return {}; }
 };
+
+// The faults every Modbus TCP link applies, with their parameters.
+const std::vector<FaultSpec>& modbus_link_faults();
 
 std::unique_ptr<ModbusLink> make_in_process_link(modbus::ModbusDevice& device, Executor& executor,
                                                  const std::string& name, modbus::PortTimeouts timeouts);

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "harness/alfen_rig.hpp"
+#include "harness/faults.hpp"
 #include "harness/rig.hpp"
 
 namespace evhil::harness {
@@ -14,10 +15,11 @@ namespace {
 struct RigKind {
     const char* type;
     std::unique_ptr<ChargerRig> (*make)(const DeviceSpec&, RigContext&);
+    const std::vector<FaultSpec>& (*faults)();
 };
 
 constexpr RigKind rig_kinds[] = {
-    {"alfen", make_alfen_rig},
+    {"alfen", make_alfen_rig, alfen_rig_faults},
 };
 
 }  // namespace
@@ -29,6 +31,15 @@ std::unique_ptr<ChargerRig> make_charger_rig(const DeviceSpec& device, RigContex
         }
     }
     device.node.fail(fmt::format("no simulator rig for device type '{}'", device.type));
+}
+
+const std::vector<FaultSpec>* rig_faults(const std::string& type) {
+    for (const auto& kind : rig_kinds) {
+        if (type == kind.type) {
+            return &kind.faults();
+        }
+    }
+    return nullptr;
 }
 
 }  // namespace evhil::harness

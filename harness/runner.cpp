@@ -9,6 +9,7 @@
 #include "drivers/core/executor.hpp"
 #include "drivers/core/log.hpp"
 #include "drivers/station/station.hpp"
+#include "harness/faults.hpp"
 #include "harness/invariants.hpp"
 #include "harness/judge.hpp"
 #include "harness/latency.hpp"
@@ -193,14 +194,10 @@ bool touches_model(const Action& action) {
 
 // Faults after which the link is whole again at once (instant faults) or when they are switched off.
 bool restores_link(const Action& action, bool on) {
-    if (action.what != "fault" && action.what != "fault_off") {
+    if ((action.what != "fault" && action.what != "fault_off") || !action.fault_spec->restores_link) {
         return false;
     }
-    if (action.fault == "driver_stall" || action.fault == "station_error") {
-        return false;
-    }
-    bool instant = action.fault == "close" || action.fault == "reboot";
-    return instant ? on : !on;
+    return action.fault_spec->kind == FaultSpec::Kind::instant ? on : !on;
 }
 
 // What the person at a bench is asked to do for an action only a simulator can perform by itself.
@@ -215,14 +212,7 @@ std::string operator_request(const Action& action, bool on) {
     if (action.what == "set_soc") {
         return fmt::format("bring the EV at {} to {:.0f} % state of charge", device, action.value * 100.0);
     }
-    if (action.fault == "reboot") {
-        return fmt::format("power-cycle {}", device);
-    }
-    if (action.fault == "station_error") {
-        return on ? fmt::format("put {} into an error state (Mode 3 state F)", device)
-                  : fmt::format("clear the error on {}", device);
-    }
-    return fmt::format("{} fault '{}' on {}", on ? "bring about" : "end", action.fault, device);
+    return operator_prompt(*action.fault_spec, device, on);
 }
 
 class ScenarioPlayer {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "drivers/transport/modbus/pdu.hpp"
+#include "harness/faults.hpp"
 
 namespace evhil::harness {
 namespace {
@@ -131,36 +131,25 @@ Action parse_action(const ConfigNode& node, Duration duration, const std::vector
         allowed.push_back("soc");
         action.value = node.required("soc").as_double(0, 100) / 100.0;
     } else if (action.what == "fault" || action.what == "fault_off") {
-        allowed.insert(allowed.end(), {"fault", "for", "code", "delay", "byte", "split_at", "gap"});
+        allowed.insert(allowed.end(), {"fault", "for"});
         auto fault_node = node.required("fault");
         action.fault = fault_node.as_string();
-        const auto& faults = known_faults();
-        if (std::find(faults.begin(), faults.end(), action.fault) == faults.end()) {
-            std::string list;
-            for (const auto& name : faults) {
-                list += (list.empty() ? "" : ", ") + name;
-            }
-            fault_node.fail(fmt::format("unknown fault '{}' (known: {})", action.fault, list));
+        const auto& type = std::find_if(devices.begin(), devices.end(), [&](const DeviceSpec& d) {
+                               return d.id == action.device;
+                           })->type;
+        const auto* faults = rig_faults(type);
+        const auto* fault = faults != nullptr ? find_fault(*faults, action.fault) : nullptr;
+        if (fault == nullptr) {
+            fault_node.fail(fmt::format("no part of a device of type {} applies fault '{}' (its faults: {})", type,
+                                        action.fault, faults != nullptr ? fault_names(*faults) : "none"));
         }
+        action.fault_spec = std::make_shared<const FaultSpec>(*fault);
         if (auto length = node.optional("for")) {
             action.fault_for = length->as_duration(1ms, duration);
         }
-        if (auto code = node.optional("code")) {
-            if (!modbus::parse_exception_code(code->as_string())) {
-                code->fail(fmt::format("unknown Modbus exception code '{}'", code->as_string()));
-            }
-            action.fault_params["code"] = code->as_string();
-        }
-        if (auto delay = node.optional("delay")) {
-            action.fault_delay = delay->as_duration(1ms, 1h);
-        } else if (action.fault == "late" && action.what == "fault") {
-            node.fail("fault 'late' needs 'delay' (how late each reply is, e.g. 1500ms)");
-        }
-        // An ADU is 7 header bytes plus at most 253 PDU bytes.
-        action.fault_byte = static_cast<std::size_t>(node.get_int("byte", 7, 0, 259));
-        action.fault_split_at = static_cast<std::size_t>(node.get_int("split_at", 4, 1, 259));
-        if (auto gap = node.optional("gap")) {
-            action.fault_gap = gap->as_duration(1ms, 1h);
+        allowed.insert(allowed.end(), fault->params.begin(), fault->params.end());
+        if (fault->parse) {
+            fault->parse(node, action);
         }
     }
     node.allow_keys(allowed);
@@ -244,22 +233,6 @@ Expectation parse_expectation(const ConfigNode& node, const std::vector<Action>&
 
 }  // namespace
 
-const std::vector<std::string>& known_faults() {
-    // link_down: cable pulled (connects fail, connections dropped); close: the device closes every connection
-    // once; hang: the device stops answering; exception: every request gets a Modbus exception (code: ...);
-    // reboot: the device restarts and loses volatile state; station_error: Mode 3 state F;
-    // driver_stall: the driver process hangs and sends nothing.
-    // Wire only: late (every reply `delay` late), corrupt (byte `byte` of every reply inverted), split (every
-    // reply sent as `split_at` bytes, a `gap`, then the rest).
-    static const std::vector<std::string> faults{"link_down",     "close",        "hang", "exception", "reboot",
-                                                 "station_error", "driver_stall", "late", "corrupt",   "split"};
-    return faults;
-}
-
-bool fault_needs_wire(const std::string& fault) {
-    return fault == "late" || fault == "corrupt" || fault == "split";
-}
-
 Scenario load_scenario(const std::string& path) {
     auto root = ConfigNode::load_file(path);
     root.allow_keys({"name", "description", "targets", "duration", "start", "record_interval", "physics_step",
@@ -324,7 +297,7 @@ Scenario load_scenario(const std::string& path) {
             scenario.timeline.push_back(parse_action(entry, scenario.duration, scenario.devices));
             const auto& action = scenario.timeline.back();
             bool on_sim = std::find(scenario.targets.begin(), scenario.targets.end(), "sim") != scenario.targets.end();
-            if (on_sim && action.what == "fault" && fault_needs_wire(action.fault)) {
+            if (on_sim && action.what == "fault" && action.fault_spec->needs_wire) {
                 entry.required("fault").fail(
                     fmt::format("fault '{}' acts on bytes on a socket and has no sim form: list only wire and bench "
                                 "in this scenario's targets",

@@ -4,6 +4,7 @@
 // so each device owns its own settings schema.
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ struct DeviceSpec {
     ConfigNode node;                    // for error positions
 };
 
+struct FaultSpec;
+
 struct Action {
     Duration at{0};
     std::string id;              // referenced by `after:` in expectations
@@ -41,6 +44,7 @@ struct Action {
     double value = 0;            // current, watts or soc, by action
     bool value_is_auto = false;  // set_pv / set_load back to the profile
     std::string fault;           // fault name
+    std::shared_ptr<const FaultSpec> fault_spec;          // how it behaves, from the device's fault list (faults.hpp)
     std::map<std::string, std::string> fault_params;      // code: exception code as written
     std::optional<Duration> fault_for;                    // fault switches itself off after this long
     Duration fault_delay{0};                              // late: how late each reply is
@@ -88,10 +92,7 @@ Scenario load_scenario(const std::string& path);
 // The files a list of paths stands for: files as given, folders searched for *.yaml / *.yml, sorted.
 std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths);
 
-// Fault names every charger rig accepts.
-const std::vector<std::string>& known_faults();
-// Faults that only exist as bytes on a socket; the sim target's in-process link has no bytes to delay,
-// corrupt or split.
-bool fault_needs_wire(const std::string& fault);
+// The faults a device type's rig accepts (the rig table, rig_kinds.cpp); nullptr for a type without a rig.
+const std::vector<FaultSpec>* rig_faults(const std::string& type);
 
 }  // namespace evhil::harness

@@ -6,7 +6,7 @@
 //   minimal    a hand-written blocking server: recv the MBAP header, recv the PDU, send the reply
 // All three send the same reply bytes (the libmodbus and minimal servers serve the registers the simulator
 // answers). Client and server threads are both pinned to CPU 0, so each request is a pair of context switches
-// on one core and the figure is the servers' cost per request, not the scheduler's cross-core wake-up latency.
+// on one core: requests/s then reflect what client and server spend per request, not cross-core wake-up latency.
 // Target: evhil at least as fast as libmodbus' own loop.
 //
 //     build/default/tests/bench/bench_modbus_server                                    # everything, 2 s each
@@ -17,10 +17,14 @@
 // 2), taken in rounds that rotate the order so that a disturbance (another build on the machine) is shared
 // out rather than landing on one server; counters evhil_rps, libmodbus_rps, minimal_rps, ratio_vs_libmodbus
 // (evhil / libmodbus) and ratio_vs_minimal (evhil / minimal).
+// Requests/s fall when anything else runs on CPU 0, so every run also reports the server thread's own CPU
+// time per request (server_cpu_us; *_server_cpu_us side by side), which such load moves much less.
 //
 // Server threads are named srv-evhil, srv-libmodbus and srv-minimal, so that their system calls can be counted
 // from outside while a run goes on: the thread id is the TID of `grep -l srv-evhil /proc/PID/task/*/comm`, then
-//     perf stat -e raw_syscalls:sys_enter -e syscalls:sys_enter_sendmsg -t TID -- sleep 2
+//     perf stat -e raw_syscalls:sys_enter -e syscalls:sys_enter_sendto -t TID -- sleep 3
+// (every server sends each reply with one sendto). Not strace: its stop at each call lets the master's next
+// request arrive before the evhil server reads again, so it hardly ever takes its blocking path under strace.
 
 #include "tests/bench/bench_main.hpp"
 
@@ -31,6 +35,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,16 +130,25 @@ class Server {
 public:
     virtual ~Server() = default;
     virtual std::uint16_t port() const = 0;
-    bool pinned() const { return pinned_; }
+    // Pinned to CPU 0, with a CPU clock to read.
+    bool ready() const { return ready_; }
+    // CPU time of the server thread, user and system: its cost per request whatever else the core is doing.
+    double cpu_seconds() const {
+        timespec now{};
+        clock_gettime(cpu_clock_, &now);
+        return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+    }
 
 protected:
     void started(std::thread& thread, const char* name) {
         pthread_setname_np(thread.native_handle(), name);
-        pinned_ = pin_to_cpu0(thread.native_handle());
+        bool pinned = pin_to_cpu0(thread.native_handle());
+        ready_ = pinned && pthread_getcpuclockid(thread.native_handle(), &cpu_clock_) == 0;
     }
 
 private:
-    bool pinned_ = false;
+    bool ready_ = false;
+    clockid_t cpu_clock_ = CLOCK_THREAD_CPUTIME_ID;
 };
 
 class EvhilServer final : public Server {
@@ -378,8 +392,8 @@ struct Rig {
     explicit Rig(Kind kind) : server(make_server(kind)), client({"127.0.0.1", server->port(), 2s, 2s}) {}
     // An error message, or empty when connected and pinned.
     std::string connect() {
-        if (!server->pinned()) {
-            return "cannot pin the server thread to CPU 0";
+        if (!server->ready()) {
+            return "cannot pin the server thread to CPU 0 or read its CPU clock";
         }
         if (auto error = client.connect()) {
             return error->message;
@@ -407,6 +421,7 @@ void BM_Server(benchmark::State& state, Kind kind) {
         evhil::bench::fail(state, error.c_str());
         return;
     }
+    double server_cpu_start = rig->server->cpu_seconds();
     for (auto _ : state) {
         auto result = rig->client.read_holding_registers(unit, block_address, block_count);
         if (!result) {
@@ -415,8 +430,10 @@ void BM_Server(benchmark::State& state, Kind kind) {
         }
         benchmark::DoNotOptimize(result.value());
     }
-    state.counters["requests_per_s"] =
-        benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+    double server_cpu_s = rig->server->cpu_seconds() - server_cpu_start;
+    auto requests = static_cast<double>(state.iterations());
+    state.counters["requests_per_s"] = benchmark::Counter(requests, benchmark::Counter::kIsRate);
+    state.counters["server_cpu_us"] = requests > 0 ? server_cpu_s / requests * 1e6 : 0;
 }
 BENCHMARK_CAPTURE(BM_Server, evhil, Kind::evhil)->Name("BM_EvhilServer")->UseRealTime();
 BENCHMARK_CAPTURE(BM_Server, libmodbus, Kind::libmodbus)->Name("BM_LibmodbusServer")->UseRealTime();
@@ -425,12 +442,15 @@ BENCHMARK_CAPTURE(BM_Server, minimal, Kind::minimal)->Name("BM_MinimalServer")->
 struct Tally {
     std::uint64_t requests = 0;
     double seconds = 0;
+    double server_cpu_s = 0;
     double per_second() const { return seconds > 0 ? static_cast<double>(requests) / seconds : 0; }
+    double server_cpu_us() const { return requests > 0 ? server_cpu_s / static_cast<double>(requests) * 1e6 : 0; }
 };
 
 // Requests for `seconds` of wall time; an error message, or empty.
 std::string run_window(Rig& rig, double seconds, Tally& tally) {
     constexpr int batch = 32;  // reads the clock once per batch, not per request
+    double server_cpu_start = rig.server->cpu_seconds();
     WallStopwatch wall;
     std::uint64_t done = 0;
     while (wall.elapsed_s() < seconds) {
@@ -445,6 +465,7 @@ std::string run_window(Rig& rig, double seconds, Tally& tally) {
     }
     tally.requests += done;
     tally.seconds += wall.elapsed_s();
+    tally.server_cpu_s += rig.server->cpu_seconds() - server_cpu_start;
     return {};
 }
 
@@ -506,6 +527,9 @@ void BM_SideBySide(benchmark::State& state) {
     state.counters["minimal_rps"] = minimal_rps;
     state.counters["ratio_vs_libmodbus"] = libmodbus_rps > 0 ? evhil_rps / libmodbus_rps : 0;
     state.counters["ratio_vs_minimal"] = minimal_rps > 0 ? evhil_rps / minimal_rps : 0;
+    state.counters["evhil_server_cpu_us"] = tallies[0].server_cpu_us();
+    state.counters["libmodbus_server_cpu_us"] = tallies[1].server_cpu_us();
+    state.counters["minimal_server_cpu_us"] = tallies[2].server_cpu_us();
 }
 BENCHMARK(BM_SideBySide)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "drivers/core/config.hpp"
 #include "drivers/core/executor.hpp"
 #include "drivers/core/log.hpp"
 #include "drivers/transport/modbus/tcp_server.hpp"
@@ -61,6 +62,34 @@ int run_alfen_simulator(const AlfenStandaloneOptions& options) {
     server.stop();
     log::set_log_clock(nullptr);
     return 0;
+}
+
+StandaloneSimulator standalone_simulator() {
+    return {"alfen", "Alfen NG9xx on Modbus TCP (unit 200 station, unit 1 socket)", [](CLI::App& command) {
+                auto options = std::make_shared<AlfenStandaloneOptions>();
+                options->port = 1502;  // 502 needs root; the real station's port is one flag away
+                auto unplugged = std::make_shared<bool>(false);
+                auto soc_percent = std::make_shared<double>(options->ev.initial_soc * 100.0);
+                auto config = std::make_shared<std::string>();
+                command.add_option("--host", options->host, "Address to listen on")->capture_default_str();
+                command.add_option("--port", options->port, "TCP port (0 = any free port; the real station uses 502)")
+                    ->capture_default_str();
+                command.add_flag("--unplugged", *unplugged,
+                                 "Start with no EV plugged in (default: an EV is plugged in)");
+                command.add_option("--soc", *soc_percent, "EV state of charge at start, %")
+                    ->check(CLI::Range(0.0, 100.0))
+                    ->capture_default_str();
+                command.add_option("--config", *config, "YAML file with station settings (docs/alfen.md)")
+                    ->check(CLI::ExistingFile);
+                return [options, unplugged, soc_percent, config] {
+                    options->ev_plugged_in = !*unplugged;
+                    options->initial_soc = *soc_percent / 100.0;
+                    if (!config->empty()) {
+                        options->settings = parse_alfen_station_settings(ConfigNode::load_file(*config));
+                    }
+                    return run_alfen_simulator(*options);
+                };
+            }};
 }
 
 }  // namespace evhil::sim::alfen

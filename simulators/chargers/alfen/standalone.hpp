@@ -11,6 +11,7 @@
 #include "drivers/core/clock.hpp"
 #include "simulators/chargers/alfen/alfen_settings.hpp"
 #include "simulators/physics/ev.hpp"
+#include "simulators/standalone_simulator.hpp"
 
 namespace evhil::sim::alfen {
 
@@ -27,5 +28,9 @@ struct AlfenStandaloneOptions {
 // Runs until SIGINT or SIGTERM. Returns 0 after a clean stop, 1 (with a one-line message on stderr) when it
 // cannot listen.
 int run_alfen_simulator(const AlfenStandaloneOptions& options);
+
+// The row of the standalone-simulator table: `evhil sim alfen [--host H] [--port N] [--unplugged] [--soc P]
+// [--config FILE]`.
+StandaloneSimulator standalone_simulator();
 
 }  // namespace evhil::sim::alfen
