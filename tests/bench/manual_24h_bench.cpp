@@ -3,8 +3,8 @@
 
 #include "tests/bench/bench_main.hpp"
 
-#include "harness/runner.hpp"
-#include "harness/scenario.hpp"
+#include "harness/run/runner.hpp"
+#include "harness/scenario/scenario.hpp"
 
 namespace {
 

@@ -9,8 +9,8 @@
 #include <stdexcept>
 
 #include "drivers/transport/modbus/pdu.hpp"
-#include "harness/baseline.hpp"
-#include "harness/report_baseline_html.hpp"
+#include "harness/traces/baseline.hpp"
+#include "harness/reports/report_baseline_html.hpp"
 #include "tests/unit/test_files.hpp"
 
 namespace evhil::harness {

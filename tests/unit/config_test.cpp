@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "drivers/core/config.hpp"
-#include "harness/scenario.hpp"
+#include "harness/run/runner.hpp"
 
 namespace evhil {
 namespace {

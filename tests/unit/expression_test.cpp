@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "harness/expression.hpp"
+#include "harness/scenario/expression.hpp"
 
 namespace evhil::harness {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "harness/runner.hpp"
+#include "harness/run/runner.hpp"
 
 namespace evhil::harness {
 namespace {

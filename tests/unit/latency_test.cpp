@@ -5,7 +5,7 @@
 
 #include "drivers/transport/modbus/pdu.hpp"
 #include "drivers/transport/modbus/register_codec.hpp"
-#include "harness/latency.hpp"
+#include "harness/traces/latency.hpp"
 
 namespace evhil::harness {
 namespace {

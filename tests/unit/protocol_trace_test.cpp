@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/protocol_trace.hpp"
+#include "harness/traces/protocol_trace.hpp"
 #include "tests/unit/test_files.hpp"
 
 namespace evhil::harness {

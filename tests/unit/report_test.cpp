@@ -12,8 +12,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "harness/report.hpp"
-#include "harness/svg_plot.hpp"
+#include "harness/reports/report.hpp"
+#include "harness/reports/svg_plot.hpp"
 #include "tests/unit/test_files.hpp"
 
 namespace evhil::harness {

@@ -1,0 +1,339 @@
+#include "harness/scenario/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+#include "harness/scenario/faults.hpp"
+
+namespace evhil::harness {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr Duration max_duration = std::chrono::days(30);
+
+const std::vector<std::string> action_names{"plug_in", "unplug",   "set_current", "start", "stop",
+                                            "set_pv",  "set_load", "set_soc",     "fault", "fault_off"};
+
+TimePoint parse_start(const ConfigNode& node) {
+    // libstdc++ 12 has no std::chrono::parse, so the fixed ISO 8601 UTC form is read field by field.
+    auto text = node.as_string();
+    int year = 0;
+    unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    char zone = 0;
+    int consumed = 0;
+    bool parsed = std::sscanf(text.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c%n", &year, &month, &day, &hour, &minute, &second,
+                              &zone, &consumed) == 7 &&
+                  zone == 'Z' && static_cast<std::size_t>(consumed) == text.size();
+    std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(month), std::chrono::day(day)};
+    if (!parsed || !date.ok() || hour > 23 || minute > 59 || second > 59) {
+        node.fail("expected a UTC time such as 2026-06-21T06:00:00Z, got '" + text + "'");
+    }
+    return TimePoint(std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+                     std::chrono::seconds(second));
+}
+
+physics::PvSettings parse_pv(const ConfigNode& node) {
+    node.allow_keys({"peak", "sunrise", "sunset", "clouds", "clouds_per_hour", "cloud_depth", "cloud_duration"});
+    physics::PvSettings pv;
+    pv.peak_w = node.get_double("peak", pv.peak_w, 0, 1e6);
+    pv.sunrise_hour = node.get_double("sunrise", pv.sunrise_hour, 0, 24);
+    pv.sunset_hour = node.get_double("sunset", pv.sunset_hour, pv.sunrise_hour, 24);
+    pv.clouds = node.get_bool("clouds", pv.clouds);
+    pv.clouds_per_hour = node.get_double("clouds_per_hour", pv.clouds_per_hour, 0, 60);
+    pv.cloud_depth = node.get_double("cloud_depth", pv.cloud_depth, 0, 1);
+    pv.cloud_mean_duration = node.get_duration("cloud_duration", pv.cloud_mean_duration, 1s, 24h);
+    return pv;
+}
+
+physics::HouseSettings parse_house(const ConfigNode& node) {
+    node.allow_keys({"base", "morning_peak", "evening_peak"});
+    physics::HouseSettings house;
+    house.base_w = node.get_double("base", house.base_w, 0, 1e6);
+    house.morning_peak_w = node.get_double("morning_peak", house.morning_peak_w, 0, 1e6);
+    house.evening_peak_w = node.get_double("evening_peak", house.evening_peak_w, 0, 1e6);
+    return house;
+}
+
+EvSpec parse_ev(const ConfigNode& node) {
+    node.allow_keys({"capacity", "soc", "target_soc", "max_current", "phases", "taper_start_soc", "ramp", "efficiency",
+                     "plugged_in"});
+    EvSpec ev;
+    auto& s = ev.settings;
+    s.capacity_kwh = node.get_double("capacity", s.capacity_kwh, 1, 300);
+    s.initial_soc = node.get_double("soc", s.initial_soc * 100, 0, 100) / 100.0;
+    s.target_soc = node.get_double("target_soc", s.target_soc * 100, 1, 100) / 100.0;
+    s.max_current_a = node.get_double("max_current", s.max_current_a, 6, 80);
+    s.phases = static_cast<int>(node.get_int("phases", s.phases, 1, 3));
+    if (s.phases == 2) {
+        node.required("phases").fail("phases must be 1 or 3");
+    }
+    s.taper_start_soc = node.get_double("taper_start_soc", s.taper_start_soc * 100, 0, 100) / 100.0;
+    s.ramp_a_per_s = node.get_double("ramp", s.ramp_a_per_s, 0.1, 1000);
+    s.efficiency = node.get_double("efficiency", s.efficiency, 0.5, 1.0);
+    ev.plugged_in = node.get_bool("plugged_in", false);
+    return ev;
+}
+
+bool is_device_action(const std::string& what) {
+    return what == "plug_in" || what == "unplug" || what == "set_soc" || what == "fault" || what == "fault_off";
+}
+
+// A device action names its device, or acts on the only one.
+std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>& devices) {
+    if (auto device = node.optional("device")) {
+        auto id = device->as_string();
+        bool known = std::any_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) { return d.id == id; });
+        if (!known) {
+            device->fail(fmt::format("no device '{}' under devices:", id));
+        }
+        return id;
+    }
+    if (devices.size() != 1) {
+        node.fail("this scenario has several devices: say which with 'device:'");
+    }
+    return devices.front().id;
+}
+
+Action parse_action(const ConfigNode& node, Duration duration, const std::vector<DeviceSpec>& devices,
+                    const FaultCatalogue& catalogue) {
+    node.expect_map();
+    Action action;
+    action.line = node.line();
+    action.at = node.required("at").as_duration(0s, duration);
+    auto what_node = node.required("do");
+    action.what = what_node.as_string();
+    if (std::find(action_names.begin(), action_names.end(), action.what) == action_names.end()) {
+        std::string list;
+        for (const auto& name : action_names) {
+            list += (list.empty() ? "" : ", ") + name;
+        }
+        what_node.fail(fmt::format("unknown action '{}' (known: {})", action.what, list));
+    }
+    std::vector<std::string> allowed{"at", "do", "id"};
+    if (is_device_action(action.what)) {
+        allowed.push_back("device");
+        action.device = action_device(node, devices);
+    }
+    if (action.what == "set_current") {
+        allowed.push_back("current");
+        action.value = node.required("current").as_double(0, 80);
+    } else if (action.what == "set_pv" || action.what == "set_load") {
+        allowed.push_back("watts");
+        auto watts = node.required("watts");
+        if (watts.is_scalar() && watts.as_string() == "auto") {
+            action.value_is_auto = true;
+        } else {
+            action.value = watts.as_double(0, 1e6);
+        }
+    } else if (action.what == "set_soc") {
+        allowed.push_back("soc");
+        action.value = node.required("soc").as_double(0, 100) / 100.0;
+    } else if (action.what == "fault" || action.what == "fault_off") {
+        allowed.insert(allowed.end(), {"fault", "for"});
+        auto fault_node = node.required("fault");
+        action.fault = fault_node.as_string();
+        const auto& type = std::find_if(devices.begin(), devices.end(), [&](const DeviceSpec& d) {
+                               return d.id == action.device;
+                           })->type;
+        const auto* faults = catalogue(type);
+        const auto* fault = faults != nullptr ? find_fault(*faults, action.fault) : nullptr;
+        if (fault == nullptr) {
+            fault_node.fail(fmt::format("no part of a device of type {} applies fault '{}' (its faults: {})", type,
+                                        action.fault, faults != nullptr ? fault_names(*faults) : "none"));
+        }
+        action.fault_spec = std::make_shared<const FaultSpec>(*fault);
+        if (auto length = node.optional("for")) {
+            action.fault_for = length->as_duration(1ms, duration);
+        }
+        allowed.insert(allowed.end(), fault->params.begin(), fault->params.end());
+        if (fault->parse) {
+            fault->parse(node, action);
+        }
+    }
+    node.allow_keys(allowed);
+    action.id = node.get_string("id", fmt::format("{}@{}", action.what, format_duration(action.at)));
+    return action;
+}
+
+Expectation parse_expectation(const ConfigNode& node, const std::vector<Action>& timeline, Duration duration) {
+    node.expect_map();
+    static const std::vector<std::string> kinds{"eventually", "within", "always", "never", "at_end"};
+    Expectation expectation{.kind = "",
+                            .condition = {},
+                            .from = {},
+                            .until = {},
+                            .within = {},
+                            .after_event = {},
+                            .after_time = {},
+                            .description = {},
+                            .node = node};
+    std::optional<ConfigNode> condition_node;
+    for (const auto& kind : kinds) {
+        if (node.has(kind)) {
+            if (!expectation.kind.empty()) {
+                node.fail(fmt::format("an expectation has one kind, found both '{}' and '{}'", expectation.kind, kind));
+            }
+            expectation.kind = kind;
+        }
+    }
+    std::vector<std::string> allowed{"name"};
+    if (expectation.kind.empty()) {
+        node.fail("an expectation needs one of: eventually, within, always, never, at_end");
+    } else if (expectation.kind == "within") {
+        allowed.insert(allowed.end(), {"within", "after", "that"});
+        expectation.within = node.required("within").as_duration(0s, duration);
+        auto after = node.required("after");
+        if (auto time = parse_duration(after.as_string())) {
+            expectation.after_time = *time;
+        } else {
+            expectation.after_event = after.as_string();
+            bool found = std::any_of(timeline.begin(), timeline.end(),
+                                     [&](const Action& a) { return a.id == expectation.after_event; });
+            if (!found) {
+                after.fail(fmt::format("no timeline action has id '{}'", expectation.after_event));
+            }
+        }
+        condition_node = node.required("that");
+    } else {
+        allowed.insert(allowed.end(), {expectation.kind, "from", "until", "by"});
+        condition_node = node.required(expectation.kind);
+        if (auto from = node.optional("from")) {
+            expectation.from = from->as_duration(0s, duration);
+        }
+        for (const char* key : {"until", "by"}) {
+            if (auto until = node.optional(key)) {
+                expectation.until = until->as_duration(0s, duration);
+            }
+        }
+    }
+    node.allow_keys(allowed);
+    auto parsed = parse_condition(condition_node->as_string());
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+        condition_node->fail(*error);
+    }
+    expectation.condition = std::get<Condition>(parsed);
+    std::string description =
+        expectation.kind == "within"
+            ? fmt::format(
+                  "within {} after {}: {}", format_duration(*expectation.within),
+                  expectation.after_event.empty() ? format_duration(*expectation.after_time) : expectation.after_event,
+                  expectation.condition.text)
+            : fmt::format("{} {}", expectation.kind, expectation.condition.text);
+    if (expectation.from) {
+        description += " from " + format_duration(*expectation.from);
+    }
+    if (expectation.until) {
+        description += (expectation.kind == "eventually" ? " by " : " until ") + format_duration(*expectation.until);
+    }
+    expectation.description = node.get_string("name", description);
+    return expectation;
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
+    auto root = ConfigNode::load_file(path);
+    root.allow_keys({"name", "description", "targets", "duration", "start", "record_interval", "physics_step",
+                     "devices", "circuits", "site", "ev", "controller", "timeline", "expect", "timing_tolerance"});
+    Scenario scenario;
+    scenario.file = path;
+    scenario.name = root.get_string("name", std::filesystem::path(path).stem().string());
+    scenario.description = root.get_string("description", "");
+    if (auto targets = root.optional("targets")) {
+        for (const auto& target : targets->as_list()) {
+            scenario.targets.push_back(target.as_enum({"sim", "wire", "bench"}));
+        }
+    } else {
+        scenario.targets = {"sim"};
+    }
+    scenario.duration = root.required("duration").as_duration(1s, max_duration);
+    if (auto tolerance = root.optional("timing_tolerance")) {
+        tolerance->allow_keys({"wire", "bench"});
+        for (const auto& target : tolerance->keys()) {
+            scenario.timing_tolerance[target] = tolerance->required(target).as_duration(0ms, 10min);
+        }
+    }
+    scenario.start = root.optional("start")
+                         ? parse_start(root.required("start"))
+                         : TimePoint(std::chrono::sys_days(std::chrono::year(2026) / std::chrono::June / 21));
+    scenario.record_interval = root.get_duration("record_interval", scenario.record_interval, 100ms, 1h);
+    scenario.physics_step = root.get_duration("physics_step", scenario.physics_step, 10ms, 1min);
+
+    scenario.station =
+        station::parse_station_config(root, {.extra_device_keys = {"station", "ev"}, .endpoint_required = false});
+    auto top_level_ev = root.optional("ev");
+    if (top_level_ev && scenario.station.chargers.size() != 1) {
+        top_level_ev->fail("with several devices each has its own ev: under its entry");
+    }
+    for (const auto& charger : scenario.station.chargers) {
+        const auto& node = charger.node;
+        DeviceSpec device{.id = charger.id,
+                          .type = charger.type,
+                          .station = node.optional("station"),
+                          .driver = charger.driver,
+                          .ev = {},
+                          .node = node};
+        if (auto ev = node.optional("ev")) {
+            device.ev = parse_ev(*ev);
+        } else if (top_level_ev) {
+            device.ev = parse_ev(*top_level_ev);
+        }
+        scenario.devices.push_back(device);
+    }
+    if (auto site = root.optional("site")) {
+        site->allow_keys({"pv", "house"});
+        if (auto pv = site->optional("pv")) {
+            scenario.pv = parse_pv(*pv);
+        }
+        if (auto house = site->optional("house")) {
+            scenario.house = parse_house(*house);
+        }
+    }
+
+    if (auto timeline = root.optional("timeline")) {
+        for (const auto& entry : timeline->as_list()) {
+            scenario.timeline.push_back(parse_action(entry, scenario.duration, scenario.devices, faults));
+            const auto& action = scenario.timeline.back();
+            bool on_sim = std::find(scenario.targets.begin(), scenario.targets.end(), "sim") != scenario.targets.end();
+            if (on_sim && action.what == "fault" && action.fault_spec->needs_wire) {
+                entry.required("fault").fail(
+                    fmt::format("fault '{}' acts on bytes on a socket and has no sim form: list only wire and bench "
+                                "in this scenario's targets",
+                                action.fault));
+            }
+        }
+    }
+    std::stable_sort(scenario.timeline.begin(), scenario.timeline.end(),
+                     [](const Action& a, const Action& b) { return a.at < b.at; });
+    if (auto expect = root.optional("expect")) {
+        for (const auto& entry : expect->as_list()) {
+            scenario.expectations.push_back(parse_expectation(entry, scenario.timeline, scenario.duration));
+        }
+    }
+    return scenario;
+}
+
+std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths) {
+    std::vector<std::string> files;
+    for (const auto& path : paths) {
+        if (std::filesystem::is_directory(path)) {
+            std::vector<std::string> found;
+            for (const auto& entry : std::filesystem::recursive_directory_iterator(path)) {
+                auto extension = entry.path().extension();
+                if (entry.is_regular_file() && (extension == ".yaml" || extension == ".yml")) {
+                    found.push_back(entry.path().string());
+                }
+            }
+            std::sort(found.begin(), found.end());
+            files.insert(files.end(), found.begin(), found.end());
+        } else {
+            files.push_back(path);
+        }
+    }
+    return files;
+}
+
+}  // namespace evhil::harness

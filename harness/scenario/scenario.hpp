@@ -1,0 +1,101 @@
+#pragma once
+// The scenario model: what a YAML scenario file says, typed and validated. The format is documented in
+// docs/scenarios.md. Device-specific settings stay as ConfigNodes here and are parsed by the device's rig,
+// so each device owns its own settings schema.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/core/clock.hpp"
+#include "drivers/core/config.hpp"
+#include "drivers/station/station_config.hpp"
+#include "harness/scenario/expression.hpp"
+#include "simulators/physics/ev.hpp"
+#include "simulators/physics/site.hpp"
+
+namespace evhil::harness {
+
+struct EvSpec {
+    physics::EvSettings settings;
+    bool plugged_in = false;
+};
+
+// A device as the harness sees it: the station's charger config (driver, limits, circuit) is in
+// Scenario::station; here is what only the harness has: the simulator's settings and the EV behind the cable.
+struct DeviceSpec {
+    std::string id;
+    std::string type;
+    std::optional<ConfigNode> station;  // simulator settings
+    std::optional<ConfigNode> driver;   // driver settings (also in the station config)
+    EvSpec ev;                          // one EV per charger
+    ConfigNode node;                    // for error positions
+};
+
+struct FaultSpec;
+
+struct Action {
+    Duration at{0};
+    std::string id;              // referenced by `after:` in expectations
+    std::string what;            // scenario.cpp: action_names
+    std::string device;          // the device a device action (plug_in, unplug, set_soc, fault) acts on
+    double value = 0;            // current, watts or soc, by action
+    bool value_is_auto = false;  // set_pv / set_load back to the profile
+    std::string fault;           // fault name
+    std::shared_ptr<const FaultSpec> fault_spec;          // how it behaves, from the device's fault list (faults.hpp)
+    std::map<std::string, std::string> fault_params;      // code: exception code as written
+    std::optional<Duration> fault_for;                    // fault switches itself off after this long
+    Duration fault_delay{0};                              // late: how late each reply is
+    std::size_t fault_byte = 7;                           // corrupt: index in the reply ADU (7 = function code)
+    std::size_t fault_split_at = 4;                       // split: bytes sent before the gap
+    Duration fault_gap = std::chrono::milliseconds(300);  // split: the gap
+    int line = 0;
+};
+
+struct Expectation {
+    std::string kind;  // eventually | within | always | never | at_end
+    Condition condition;
+    std::optional<Duration> from;
+    std::optional<Duration> until;       // also the deadline of `eventually` (written `by:`)
+    std::optional<Duration> within;      // for `within`
+    std::string after_event;             // for `within`: an action id...
+    std::optional<Duration> after_time;  // ...or a time
+    std::string description;
+    ConfigNode node;
+};
+
+struct Scenario {
+    std::string name;
+    std::string file;
+    std::string description;
+    std::vector<std::string> targets;
+    // Slack added to timing expectations (`within`, `by`, `from`) per real-time target: sockets, threads and
+    // the scheduler add latency that the virtual clock of the sim target does not have.
+    std::map<std::string, Duration> timing_tolerance{{"wire", std::chrono::seconds(1)},
+                                                     {"bench", std::chrono::seconds(5)}};
+    Duration duration{0};
+    TimePoint start{};
+    Duration record_interval = std::chrono::seconds(1);
+    Duration physics_step = std::chrono::seconds(1);
+    std::vector<DeviceSpec> devices;
+    station::StationConfig station;  // devices:, circuits:, controller: in the schema evchargerd reads too
+    physics::PvSettings pv;
+    physics::HouseSettings house;
+    std::vector<Action> timeline;
+    std::vector<Expectation> expectations;
+};
+
+// The faults a device type accepts (nullptr for an unknown type). The rig table answers this
+// (devices/rig.hpp: rig_faults), a layer above the scenario model; run/runner.hpp has the usual overload.
+using FaultCatalogue = std::function<const std::vector<FaultSpec>*(const std::string& type)>;
+
+// Throws ConfigError (FILE:LINE:COL) on anything wrong.
+Scenario load_scenario(const std::string& path, const FaultCatalogue& faults);
+// The files a list of paths stands for: files as given, folders searched for *.yaml / *.yml, sorted.
+std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths);
+
+
+}  // namespace evhil::harness

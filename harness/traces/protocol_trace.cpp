@@ -1,0 +1,472 @@
+#include "harness/traces/protocol_trace.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <cerrno>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+
+#include "drivers/transport/modbus/pdu.hpp"
+
+namespace evhil::harness {
+
+namespace {
+
+using modbus::TapEvent;
+using Bytes = std::span<const std::uint8_t>;
+
+constexpr std::size_t mbap_header_size = 7;
+
+std::uint16_t read_u16(Bytes bytes, std::size_t at) {
+    return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
+}
+
+// ---- text -------------------------------------------------------------------------------------------------------
+
+// How a PDU splits into fields for the hex column: the widths of the leading fields (function code first), then
+// either 16-bit words (register values) or single bytes (coils) for the rest. Grouping the hex this way lets a
+// reader see address and count at a glance; unknown functions fall back to plain bytes.
+struct PduLayout {
+    std::uint8_t function;
+    bool request;
+    std::string_view leading;  // field widths in bytes, one digit each
+    bool rest_in_words;
+};
+
+constexpr std::array pdu_layouts{
+    PduLayout{0x01, true, "122", false},  PduLayout{0x01, false, "11", false},   //
+    PduLayout{0x02, true, "122", false},  PduLayout{0x02, false, "11", false},   //
+    PduLayout{0x03, true, "122", true},   PduLayout{0x03, false, "11", true},    //
+    PduLayout{0x04, true, "122", true},   PduLayout{0x04, false, "11", true},    //
+    PduLayout{0x05, true, "122", false},  PduLayout{0x05, false, "122", false},  //
+    PduLayout{0x06, true, "122", true},   PduLayout{0x06, false, "122", true},   //
+    PduLayout{0x0F, true, "1221", false}, PduLayout{0x0F, false, "122", false},  //
+    PduLayout{0x10, true, "1221", true},  PduLayout{0x10, false, "122", true},   //
+};
+
+PduLayout layout_of(Bytes pdu, bool is_request) {
+    if ((pdu[0] & modbus::function::exception_flag) != 0) {
+        return {pdu[0], is_request, "11", false};
+    }
+    for (const auto& layout : pdu_layouts) {
+        if (layout.function == pdu[0] && layout.request == is_request) {
+            return layout;
+        }
+    }
+    return {pdu[0], is_request, "1", false};
+}
+
+void append_field(std::string& out, Bytes field) {
+    if (!out.empty()) {
+        out += ' ';
+    }
+    for (auto byte : field) {
+        out += fmt::format("{:02x}", byte);
+    }
+}
+
+std::string hex_pdu(Bytes pdu, bool is_request) {
+    PduLayout layout = layout_of(pdu, is_request);
+    std::string out;
+    std::size_t at = 0;
+    for (char width : layout.leading) {
+        std::size_t size = std::min<std::size_t>(static_cast<std::size_t>(width - '0'), pdu.size() - at);
+        append_field(out, pdu.subspan(at, size));
+        at += size;
+    }
+    std::size_t step = layout.rest_in_words ? 2 : 1;
+    while (at < pdu.size()) {
+        std::size_t size = std::min(step, pdu.size() - at);
+        append_field(out, pdu.subspan(at, size));
+        at += size;
+    }
+    return out;
+}
+
+std::string hex_bytes(Bytes bytes) {
+    std::string out;
+    for (std::size_t at = 0; at < bytes.size(); ++at) {
+        append_field(out, bytes.subspan(at, 1));
+    }
+    return out;
+}
+
+// "0001 0000 0006 01 | 03 04b0 0010  ; tid 1 unit 1 FC3 read 1200 x16"
+std::string describe_frame(Bytes adu, bool is_request) {
+    if (adu.size() <= mbap_header_size) {
+        return hex_bytes(adu) + "  ; short frame";  // the tap never emits one; a handmade trace might
+    }
+    Bytes pdu = adu.subspan(mbap_header_size);
+    std::string mbap;
+    for (std::size_t at = 0; at < 6; at += 2) {
+        append_field(mbap, adu.subspan(at, 2));
+    }
+    append_field(mbap, adu.subspan(6, 1));
+    return fmt::format("{} | {}  ; tid {} unit {} {}", mbap, hex_pdu(pdu, is_request), read_u16(adu, 0), adu[6],
+                       modbus::describe_pdu(pdu, is_request));
+}
+
+std::string describe_event(const TapEvent& event) {
+    switch (event.kind) {
+        case TapEvent::Kind::opened:
+            return fmt::format("+ client {} device {}", event.client_endpoint, event.device_endpoint);
+        case TapEvent::Kind::closed:
+            return "- " + event.note;
+        case TapEvent::Kind::to_device:
+            return "> " + describe_frame(event.bytes, true);
+        case TapEvent::Kind::from_device:
+            return "< " + describe_frame(event.bytes, false);
+        case TapEvent::Kind::unframed:
+            return fmt::format("! {}  ; unframed, {} bytes from {}", hex_bytes(event.bytes), event.bytes.size(),
+                               event.from_client ? "client" : "device");
+    }
+    return "?";
+}
+
+// ---- pcapng -----------------------------------------------------------------------------------------------------
+// Blocks are written little-endian; readers learn the byte order from the section header's magic.
+
+constexpr std::uint32_t section_header_block = 0x0A0D0D0A;
+constexpr std::uint32_t interface_description_block = 0x00000001;
+constexpr std::uint32_t enhanced_packet_block = 0x00000006;
+constexpr std::uint32_t byte_order_magic = 0x1A2B3C4D;
+constexpr std::uint16_t linktype_ipv4 = 228;
+constexpr std::uint16_t opt_comment = 1;
+constexpr std::uint16_t shb_userappl = 4;
+constexpr std::uint16_t if_name = 2;
+
+// Synthetic addresses: Wireshark's Modbus/TCP dissector picks up port 502 by itself, and request and response
+// are told apart by which side has it.
+constexpr std::array<std::uint8_t, 4> client_address{127, 0, 0, 2};
+constexpr std::array<std::uint8_t, 4> device_address{127, 0, 0, 1};
+constexpr std::uint16_t device_port = 502;
+constexpr std::uint16_t first_client_port = 40000;
+constexpr std::uint8_t ip_protocol_tcp = 6;
+// RFC 3692's protocol number for experiments. Unframed bytes travel under it, outside the TCP stream: inside, a
+// garbled MBAP length would make Wireshark's reassembly swallow every later frame of the connection.
+constexpr std::uint8_t ip_protocol_unframed = 253;
+constexpr std::uint32_t client_isn = 0x01000000;
+constexpr std::uint32_t device_isn = 0x02000000;
+
+namespace tcp_flag {
+constexpr std::uint8_t fin = 0x01;
+constexpr std::uint8_t syn = 0x02;
+constexpr std::uint8_t rst = 0x04;
+constexpr std::uint8_t psh = 0x08;
+constexpr std::uint8_t ack = 0x10;
+}  // namespace tcp_flag
+
+void put_le(std::string& out, std::uint64_t value, int bytes) {
+    for (int i = 0; i < bytes; ++i) {
+        out += static_cast<char>((value >> (8 * i)) & 0xFF);
+    }
+}
+
+void put_be(std::vector<std::uint8_t>& out, std::uint32_t value, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) {
+        out.push_back(static_cast<std::uint8_t>((value >> (8 * i)) & 0xFF));
+    }
+}
+
+void pad_to_4(std::string& out) {
+    while (out.size() % 4 != 0) {
+        out += '\0';
+    }
+}
+
+std::string option(std::uint16_t code, std::string_view value) {
+    std::string out;
+    put_le(out, code, 2);
+    put_le(out, value.size(), 2);
+    out += value;
+    pad_to_4(out);
+    return out;
+}
+
+std::string end_of_options() {
+    return std::string(4, '\0');
+}
+
+std::string block(std::uint32_t type, std::string body) {
+    pad_to_4(body);
+    auto total = static_cast<std::uint32_t>(body.size() + 12);
+    std::string out;
+    put_le(out, type, 4);
+    put_le(out, total, 4);
+    out += body;
+    put_le(out, total, 4);
+    return out;
+}
+
+// RFC 1071 ones' complement sum, shared by the IPv4 header and the TCP checksum.
+std::uint32_t ones_sum(Bytes bytes, std::uint32_t sum = 0) {
+    for (std::size_t at = 0; at < bytes.size(); at += 2) {
+        std::uint32_t high = bytes[at];
+        std::uint32_t low = at + 1 < bytes.size() ? bytes[at + 1] : 0;
+        sum += (high << 8) | low;
+    }
+    return sum;
+}
+
+std::uint16_t fold(std::uint32_t sum) {
+    while ((sum >> 16) != 0) {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    return static_cast<std::uint16_t>(~sum & 0xFFFF);
+}
+
+struct Segment {
+    bool from_client = true;
+    std::uint16_t client_port = 0;
+    std::uint32_t seq = 0;
+    std::uint32_t ack = 0;
+    std::uint8_t flags = 0;
+    Bytes payload;
+};
+
+std::vector<std::uint8_t> tcp_header(const Segment& segment, const std::array<std::uint8_t, 4>& source,
+                                     const std::array<std::uint8_t, 4>& destination) {
+    std::vector<std::uint8_t> tcp;
+    put_be(tcp, segment.from_client ? segment.client_port : device_port, 2);
+    put_be(tcp, segment.from_client ? device_port : segment.client_port, 2);
+    put_be(tcp, segment.seq, 4);
+    put_be(tcp, segment.ack, 4);
+    tcp.push_back(5 << 4);  // data offset: 5 words, no options
+    tcp.push_back(segment.flags);
+    put_be(tcp, 65535, 2);  // window
+    put_be(tcp, 0, 4);      // checksum (filled below), urgent pointer
+    std::vector<std::uint8_t> pseudo(source.begin(), source.end());
+    pseudo.insert(pseudo.end(), destination.begin(), destination.end());
+    put_be(pseudo, ip_protocol_tcp, 2);
+    put_be(pseudo, static_cast<std::uint32_t>(tcp.size() + segment.payload.size()), 2);
+    std::uint16_t checksum = fold(ones_sum(segment.payload, ones_sum(tcp, ones_sum(pseudo))));
+    tcp[16] = static_cast<std::uint8_t>(checksum >> 8);
+    tcp[17] = static_cast<std::uint8_t>(checksum & 0xFF);
+    return tcp;
+}
+
+// `transport` is the IP payload: a TCP segment, or raw bytes under `protocol`.
+std::vector<std::uint8_t> ipv4_packet(bool from_client, std::uint8_t protocol, Bytes transport,
+                                      std::uint16_t identification) {
+    const auto& source = from_client ? client_address : device_address;
+    const auto& destination = from_client ? device_address : client_address;
+    std::vector<std::uint8_t> ip;
+    ip.push_back(0x45);  // IPv4, 5-word header
+    ip.push_back(0);
+    put_be(ip, static_cast<std::uint32_t>(20 + transport.size()), 2);
+    put_be(ip, identification, 2);
+    put_be(ip, 0x4000, 2);  // don't fragment
+    ip.push_back(64);       // TTL
+    ip.push_back(protocol);
+    put_be(ip, 0, 2);  // checksum, filled below
+    ip.insert(ip.end(), source.begin(), source.end());
+    ip.insert(ip.end(), destination.begin(), destination.end());
+    std::uint16_t checksum = fold(ones_sum(ip));
+    ip[10] = static_cast<std::uint8_t>(checksum >> 8);
+    ip[11] = static_cast<std::uint8_t>(checksum & 0xFF);
+    ip.insert(ip.end(), transport.begin(), transport.end());
+    return ip;
+}
+
+std::vector<std::uint8_t> tcp_packet(const Segment& segment, std::uint16_t identification) {
+    const auto& source = segment.from_client ? client_address : device_address;
+    const auto& destination = segment.from_client ? device_address : client_address;
+    std::vector<std::uint8_t> tcp = tcp_header(segment, source, destination);
+    tcp.insert(tcp.end(), segment.payload.begin(), segment.payload.end());
+    return ipv4_packet(segment.from_client, ip_protocol_tcp, tcp, identification);
+}
+
+// Turns tap events into TCP segments with consistent sequence numbers per connection, so Wireshark's TCP
+// analysis finds no gaps and reassembles ADUs like any capture.
+class PcapngBuilder {
+public:
+    explicit PcapngBuilder(const ProtocolTrace& trace) {
+        std::string body;
+        put_le(body, byte_order_magic, 4);
+        put_le(body, 1, 2);  // version 1.0
+        put_le(body, 0, 2);
+        put_le(body, ~std::uint64_t{0}, 8);  // section length not given
+        body += option(opt_comment,
+                       fmt::format("evhil protocol trace: scenario {}, device {}, target {}. Synthetic "
+                                   "addresses: client 127.0.0.2:{}+N for connection cN, device "
+                                   "127.0.0.1:{}; real endpoints are in the packet comments.",
+                                   trace.scenario, trace.device, trace.target, first_client_port, device_port));
+        body += option(shb_userappl, "evhil");
+        body += end_of_options();
+        out_ += block(section_header_block, body);
+
+        body.clear();
+        put_le(body, linktype_ipv4, 2);
+        put_le(body, 0, 2);  // reserved
+        put_le(body, 0, 4);  // snap length: no limit
+        body += option(if_name, "evhil-tap " + trace.device);
+        body += end_of_options();  // if_tsresol left at its default: microseconds
+        out_ += block(interface_description_block, body);
+    }
+
+    void add(const TapEvent& event) {
+        Flow& flow = flow_of(event.connection);
+        switch (event.kind) {
+            case TapEvent::Kind::opened:
+                handshake(event, flow);
+                break;
+            case TapEvent::Kind::to_device:
+            case TapEvent::Kind::from_device:
+            case TapEvent::Kind::unframed:
+                data(event, flow);
+                break;
+            case TapEvent::Kind::closed:
+                teardown(event, flow);
+                break;
+        }
+    }
+
+    std::string take() { return std::move(out_); }
+
+private:
+    struct Flow {
+        std::uint16_t client_port = 0;
+        std::uint32_t client_next = client_isn;
+        std::uint32_t device_next = device_isn;
+        bool seen = false;  // any segment written yet
+    };
+
+    Flow& flow_of(std::uint32_t connection) {
+        Flow& flow = flows_[connection];
+        flow.client_port = static_cast<std::uint16_t>(first_client_port + connection % (65536 - first_client_port));
+        return flow;
+    }
+
+    void handshake(const TapEvent& event, Flow& flow) {
+        std::string note = fmt::format("c{} opened: client {}, device {}", event.connection, event.client_endpoint,
+                                       event.device_endpoint);
+        send(event.time, flow, true, tcp_flag::syn, {}, note);
+        send(event.time, flow, false, tcp_flag::syn | tcp_flag::ack, {}, {});
+        send(event.time, flow, true, tcp_flag::ack, {}, {});
+    }
+
+    void data(const TapEvent& event, Flow& flow) {
+        if (event.kind == TapEvent::Kind::unframed) {
+            std::string note =
+                fmt::format("c{} unframed: {} bytes from {}, kept out of the TCP stream", event.connection,
+                            event.bytes.size(), event.from_client ? "client" : "device");
+            packet(event.time, ipv4_packet(event.from_client, ip_protocol_unframed, event.bytes, ++ip_identification_),
+                   note);
+            return;
+        }
+        send(event.time, flow, event.kind == TapEvent::Kind::to_device, tcp_flag::psh | tcp_flag::ack, event.bytes,
+             std::nullopt);
+    }
+
+    void teardown(const TapEvent& event, Flow& flow) {
+        std::string note = fmt::format("c{} closed: {} (client {}, device {})", event.connection, event.note,
+                                       event.client_endpoint, event.device_endpoint);
+        if (!flow.seen) {
+            // Never reached the device (connect failed, link down): show it as a refused connection.
+            send(event.time, flow, true, tcp_flag::syn, {}, note);
+            send(event.time, flow, false, tcp_flag::rst | tcp_flag::ack, {}, {});
+            return;
+        }
+        bool client_first = event.note.rfind("client", 0) == 0;
+        send(event.time, flow, client_first, tcp_flag::fin | tcp_flag::ack, {}, note);
+        send(event.time, flow, !client_first, tcp_flag::fin | tcp_flag::ack, {}, {});
+        send(event.time, flow, client_first, tcp_flag::ack, {}, {});
+    }
+
+    // SYN and FIN take one sequence number each, as on a real connection.
+    void send(TimePoint time, Flow& flow, bool from_client, std::uint8_t flags, Bytes payload,
+              const std::optional<std::string>& comment) {
+        flow.seen = true;
+        std::uint32_t& own = from_client ? flow.client_next : flow.device_next;
+        std::uint32_t peer = from_client ? flow.device_next : flow.client_next;
+        Segment segment{from_client, flow.client_port, own, (flags & tcp_flag::ack) != 0 ? peer : 0, flags, payload};
+        own += static_cast<std::uint32_t>(payload.size()) + ((flags & (tcp_flag::syn | tcp_flag::fin)) != 0 ? 1 : 0);
+        packet(time, tcp_packet(segment, ++ip_identification_), comment);
+    }
+
+    void packet(TimePoint time, const std::vector<std::uint8_t>& bytes, const std::optional<std::string>& comment) {
+        auto micros =
+            static_cast<std::uint64_t>(std::chrono::floor<std::chrono::microseconds>(time.time_since_epoch()).count());
+        std::string body;
+        put_le(body, 0, 4);  // interface 0
+        put_le(body, micros >> 32, 4);
+        put_le(body, micros & 0xFFFFFFFF, 4);
+        put_le(body, bytes.size(), 4);  // captured
+        put_le(body, bytes.size(), 4);  // original
+        body.append(bytes.begin(), bytes.end());
+        pad_to_4(body);
+        if (comment) {
+            body += option(opt_comment, *comment);
+            body += end_of_options();
+        }
+        out_ += block(enhanced_packet_block, std::move(body));
+    }
+
+    std::string out_;
+    std::map<std::uint32_t, Flow> flows_;
+    std::uint16_t ip_identification_ = 0;
+};
+
+// ---- files ------------------------------------------------------------------------------------------------------
+
+[[noreturn]] void cannot_write(const std::filesystem::path& path, const std::string& reason) {
+    throw std::runtime_error(fmt::format("cannot write {}: {}", path.string(), reason));
+}
+
+void write_file(const std::filesystem::path& path, std::string_view contents) {
+    std::error_code error;
+    if (path.has_parent_path()) {
+        std::filesystem::create_directories(path.parent_path(), error);
+        if (error) {
+            cannot_write(path, error.message());
+        }
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        cannot_write(path, std::generic_category().message(errno));
+    }
+    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+    out.close();
+    if (!out) {
+        cannot_write(path, std::generic_category().message(errno));
+    }
+}
+
+}  // namespace
+
+std::string format_text_trace(const ProtocolTrace& trace) {
+    std::string out;
+    out += "# evhil protocol trace\n";
+    out += fmt::format("# scenario:  {}\n", trace.scenario);
+    out += fmt::format("# device:    {}\n", trace.device);
+    out += fmt::format("# target:    {}\n", trace.target);
+    out += fmt::format("# start:     {}\n", format_utc(trace.start));
+    out += "# columns:   seconds since start, connection, direction, bytes (hex), decoded\n";
+    out += "# direction: > to device  < from device  ! unframed  + opened  - closed\n";
+    out += "# frames:    tid protocol length unit | function code and the PDU's fields\n";
+    for (const auto& event : trace.events) {
+        out += fmt::format("{:12.6f} c{} {}\n", to_seconds(event.time - trace.start), event.connection,
+                           describe_event(event));
+    }
+    return out;
+}
+
+void write_text_trace(const ProtocolTrace& trace, const std::filesystem::path& path) {
+    write_file(path, format_text_trace(trace));
+}
+
+void write_pcapng(const ProtocolTrace& trace, const std::filesystem::path& path) {
+    PcapngBuilder builder(trace);
+    for (const auto& event : trace.events) {
+        builder.add(event);
+    }
+    write_file(path, builder.take());
+}
+
+}  // namespace evhil::harness
