@@ -36,7 +36,7 @@ ChargerConfig parse_charger(const std::string& id, const ConfigNode& node, const
     }
     charger.driver = node.optional("driver");
     charger.endpoint = schema.endpoint_required ? std::optional(node.required("endpoint")) : node.optional("endpoint");
-    kind->check(charger.driver, charger.endpoint);
+    kind->check(charger.driver, charger.endpoint, {});
     charger.limits = parse_limits(node.optional("limits"));
     charger.limits.circuit = node.get_string("circuit", "");
     if (auto on_shutdown = node.optional("on_shutdown")) {

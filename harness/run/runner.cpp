@@ -8,12 +8,13 @@
 
 #include "drivers/core/executor.hpp"
 #include "drivers/core/log.hpp"
+#include "drivers/station/charger_kinds.hpp"
 #include "drivers/station/station.hpp"
-#include "harness/scenario/faults.hpp"
+#include "harness/devices/rig.hpp"
 #include "harness/run/invariants.hpp"
 #include "harness/run/judge.hpp"
+#include "harness/scenario/faults.hpp"
 #include "harness/traces/latency.hpp"
-#include "harness/devices/rig.hpp"
 #include "simulators/physics/site.hpp"
 
 namespace evhil::harness {
@@ -71,6 +72,7 @@ station::StationConfig station_config(const Scenario& scenario, const RunOptions
         const auto& spec = *std::find_if(scenario.devices.begin(), scenario.devices.end(),
                                          [&](const DeviceSpec& d) { return d.id == charger.id; });
         if (const auto* bench = find_bench_device(spec, options)) {
+            station::find_charger_kind(charger.type)->check(charger.driver, bench->node, bench_cap_keys());
             charger.endpoint = bench->node;
             charger.limits.bench_cap_a = bench->max_current_a;
             charger.read_only = bench->read_only;

@@ -6,24 +6,23 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "drivers/core/clock.hpp"
 #include "drivers/core/config.hpp"
 
 namespace evhil::harness {
 
+// The caps are the harness'; everything else in the entry is the device's endpoint, which its charger kind reads
+// and checks (for an Alfen: host, port, station_unit, socket_unit, connect_timeout, response_timeout).
 struct BenchDevice {
     std::string id;
-    std::string host;
-    std::uint16_t port = 502;
-    std::optional<std::uint8_t> station_unit;  // overrides the scenario's driver settings when set
-    std::optional<std::uint8_t> socket_unit;
-    double max_current_a = 6.0;  // the harness never commands more, whatever the scenario or controller asks
+    double max_current_a = 6.0;  // the station never commands more, whatever the scenario or controller asks
     bool read_only = false;      // the driver only reads; no setpoint is ever written
-    Duration connect_timeout = std::chrono::seconds(3);
-    Duration response_timeout = std::chrono::seconds(2);
-    ConfigNode node;  // the whole entry: the device's endpoint, which its charger kind reads
+    ConfigNode node;             // the whole entry
 };
+// The keys of a bench entry that are caps, not endpoint.
+const std::vector<std::string>& bench_cap_keys();
 
 struct BenchFile {
     std::string file;

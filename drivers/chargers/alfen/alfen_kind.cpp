@@ -28,12 +28,15 @@ chargers::ChargerKind charger_kind() {
     kind.description = "Alfen Eve / NG9xx over Modbus TCP (port 502, units 200 and 1)";
     kind.setting_keys = alfen_driver_setting_keys();
     kind.endpoint_keys = endpoint_keys();
-    kind.check = [](const std::optional<ConfigNode>& driver, const std::optional<ConfigNode>& endpoint) {
+    kind.check = [](const std::optional<ConfigNode>& driver, const std::optional<ConfigNode>& endpoint,
+                    const std::vector<std::string>& extra_endpoint_keys) {
         if (driver) {
             parse_alfen_driver_settings(*driver);
         }
         if (endpoint) {
-            endpoint->allow_keys(endpoint_keys());
+            auto allowed = endpoint_keys();
+            allowed.insert(allowed.end(), extra_endpoint_keys.begin(), extra_endpoint_keys.end());
+            endpoint->allow_keys(allowed);
             modbus::parse_tcp_endpoint(*endpoint, 502);
             settings_for(driver, *endpoint);
         }

@@ -31,8 +31,11 @@ struct ChargerKind {
     std::string description;
     std::vector<std::string> setting_keys;   // `driver:` keys
     std::vector<std::string> endpoint_keys;  // `endpoint:` keys
-    // Validates settings and endpoint without building anything; throws ConfigError.
-    std::function<void(const std::optional<ConfigNode>& driver, const std::optional<ConfigNode>& endpoint)> check;
+    // Validates settings and endpoint without building anything; throws ConfigError. `extra_endpoint_keys` are
+    // keys the endpoint may carry for its caller (a bench file's caps).
+    std::function<void(const std::optional<ConfigNode>& driver, const std::optional<ConfigNode>& endpoint,
+                       const std::vector<std::string>& extra_endpoint_keys)>
+        check;
     std::function<std::unique_ptr<ChargerDriver>(ChargerContext& context)> make;
 };
 
