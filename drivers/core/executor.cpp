@@ -9,6 +9,9 @@ namespace evhil {
 struct Executor::Asio {
     boost::asio::io_context io;
     boost::asio::steady_timer wake{io};
+    std::chrono::steady_clock::time_point wake_due{};
+    bool wake_armed = false;
+    std::uint64_t wake_generation = 0;
 };
 
 Executor::Executor(Clock& clock)
@@ -91,8 +94,11 @@ bool Executor::fire_due_timers() {
 void Executor::run_loop(std::optional<TimePoint> end) {
     auto& io = asio_->io;
     while (!stopped_) {
-        io.restart();
-        io.poll();
+        if (virtual_clock_ != nullptr) {
+            // Everything runnable now runs before virtual time may move on: poll() tells that nothing is left.
+            io.restart();
+            io.poll();
+        }
         if (stopped_) {
             break;
         }
@@ -115,7 +121,6 @@ void Executor::run_loop(std::optional<TimePoint> end) {
         if (end && current >= *end) {
             break;
         }
-        // Sleep in asio until the earliest of: next timer, end of run, or an I/O handler becoming ready.
         TimePoint wake = current + std::chrono::hours(1);
         if (next && *next < wake) {
             wake = *next;
@@ -123,17 +128,37 @@ void Executor::run_loop(std::optional<TimePoint> end) {
         if (end && *end < wake) {
             wake = *end;
         }
-        asio_->wake.expires_after(wake - current);
-        asio_->wake.async_wait([](const boost::system::error_code&) {});
-        // poll() above leaves the io_context stopped when it ran out of work; without a restart run_one()
-        // would return at once and the loop would spin a core instead of sleeping until `wake`.
+        arm_wake(wake - current);
+        // One handler, or the wake timer: asio blocks in a single epoll_wait.
         io.restart();
         io.run_one();
-        asio_->wake.cancel();
     }
     io.restart();
     io.poll();
     stopped_ = false;  // a stop() ends one run, including one issued before the run began
+}
+
+// The wake timer stays armed across iterations and is moved only when the earliest due time changes: re-arming it
+// on every handler would cost a timerfd_settime per request served, and cancelling it an epoll round trip. It runs
+// on asio's steady clock with nanosecond resolution, so timers fire on time (a millisecond-granular epoll timeout
+// would let them fire late and move frames across the buckets of a protocol baseline).
+void Executor::arm_wake(Duration delay) {
+    auto& asio = *asio_;
+    auto due =
+        std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(delay);
+    constexpr auto tolerance = std::chrono::microseconds(50);  // real time drifts by this between two reads
+    if (asio.wake_armed && due > asio.wake_due - tolerance && due < asio.wake_due + tolerance) {
+        return;
+    }
+    asio.wake_due = due;
+    asio.wake_armed = true;
+    auto generation = ++asio.wake_generation;
+    asio.wake.expires_at(due);
+    asio.wake.async_wait([&asio, generation](const boost::system::error_code&) {
+        if (asio.wake_generation == generation) {
+            asio.wake_armed = false;
+        }
+    });
 }
 
 void Executor::run_until(TimePoint end) {

@@ -3,7 +3,8 @@
 // (wire and bench targets) run on the same loop as the timers.
 //
 // Timers are kept here rather than in asio timers so that one queue serves both clocks:
-//  - on a RealClock a single asio::steady_timer sleeps until the earliest due timer;
+//  - on a RealClock a single asio::steady_timer, left armed between handlers, wakes asio at the earliest due
+//    timer, and asio runs one handler at a time in between (one epoll_wait each);
 //  - on a VirtualClock, whenever no handler is runnable the clock jumps straight to the next due timer.
 // Timers due at the same instant fire in the order they were scheduled, which keeps sim runs
 // deterministic.
@@ -64,6 +65,7 @@ private:
     bool fire_due_timers();
     std::optional<TimePoint> next_due() const;
     void run_loop(std::optional<TimePoint> end);
+    void arm_wake(Duration delay);
 
     Clock& clock_;
     VirtualClock* virtual_clock_;

@@ -1,0 +1,146 @@
+#include "harness/run/testbed.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "drivers/station/charger_kinds.hpp"
+#include "harness/devices/rig.hpp"
+
+namespace evhil::harness {
+namespace {
+
+std::unique_ptr<Clock> make_clock(const Scenario& scenario, const std::string& target) {
+    if (target == "sim") {
+        return std::make_unique<VirtualClock>(scenario.start);
+    }
+    return std::make_unique<RealClock>(scenario.start);
+}
+
+const std::vector<std::string> bound_labels{"request",    "disabled", "cable",   "station",      "vehicle",
+                                            "configured", "bench",    "circuit", "below_minimum"};
+
+const BenchDevice* find_bench_device(const DeviceSpec& device, const RunOptions& options) {
+    if (options.target != "bench") {
+        return nullptr;
+    }
+    auto found = options.bench->devices.find(device.id);
+    if (found == options.bench->devices.end()) {
+        device.node.fail(fmt::format("the bench file {} has no device '{}'", options.bench->file, device.id));
+    }
+    return &found->second;
+}
+
+// The station's configuration for this run: the scenario's, plus on a bench the bench file's endpoint and caps,
+// so the code that caps a bench is the code that caps a user's installation.
+station::StationConfig station_config(const Scenario& scenario, const RunOptions& options) {
+    auto config = scenario.station;
+    for (auto& charger : config.chargers) {
+        const auto& spec = *std::find_if(scenario.devices.begin(), scenario.devices.end(),
+                                         [&](const DeviceSpec& d) { return d.id == charger.id; });
+        if (const auto* bench = find_bench_device(spec, options)) {
+            station::find_charger_kind(charger.type)->check(charger.driver, bench->node, bench_cap_keys());
+            charger.endpoint = bench->node;
+            charger.limits.bench_cap_a = bench->max_current_a;
+            charger.read_only = bench->read_only;
+        }
+    }
+    return config;
+}
+
+}  // namespace
+
+Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint64_t seed)
+    : clock(make_clock(scenario, options.target)),
+      executor(*clock),
+      rng(seed),
+      site(scenario.pv, scenario.house, rng.fork("site")) {
+    for (const auto& spec : scenario.devices) {
+        auto& device = devices.emplace_back();
+        device.spec = &spec;
+        device.ev = std::make_unique<physics::Ev>(spec.ev.settings);
+        if (spec.ev.plugged_in) {
+            device.ev->plug_in();
+        }
+        // One device keeps the stream name it always had, so single-device runs reproduce earlier seeds.
+        auto stream = scenario.devices.size() == 1 ? std::string("rig") : "rig:" + spec.id;
+        device.context = std::make_unique<RigContext>(
+            RigContext{executor, rng.fork(stream), *device.ev, options.target, find_bench_device(spec, options)});
+        device.rig = make_charger_rig(spec, *device.context);
+        ports.add(spec.id, *device.rig);
+    }
+    // The drivers' streams are forked from "rig", where they were before the station existed, so that seeds
+    // reproduce the runs recorded then.
+    station = std::make_unique<station::Station>(executor, station_config(scenario, options), ports, rng.fork("rig"),
+                                                 options.station);
+    for (auto& device : devices) {
+        device.rig->attach(*station->driver(device.spec->id));
+    }
+    station->on_command([this](const station::Station::Charger& charger) {
+        auto& device = find(charger.config.id);
+        device.setpoint_changes.push_back({executor.now(), charger.command.current_a});
+        device.capped_by_bench += charger.command.bound == station::Bound::bench ? 1 : 0;
+    });
+    if (scenario.devices.size() == 1) {
+        recorder.set_default_prefix(scenario.devices.front().id + ".");
+    }
+    add_signals();
+}
+
+Device& Testbed::find(const std::string& id) {
+    return *std::find_if(devices.begin(), devices.end(), [&](const Device& d) { return d.spec->id == id; });
+}
+
+void Testbed::add_signals() {
+    recorder.add("site.pv", "W", [this] { return site_sample.pv_w; });
+    recorder.add("site.house", "W", [this] { return site_sample.house_w; });
+    recorder.add("site.grid", "W", [this] { return site_sample.grid_w; });
+    recorder.add("controller.enabled", "", [this] { return station->user().enabled ? 1.0 : 0.0; });
+    for (auto& device : devices) {
+        auto prefix = device.spec->id + ".";
+        SignalAdder add{[this, prefix](std::string name, std::string unit, Recorder::Getter getter,
+                                       std::vector<std::string> labels) {
+            recorder.add(prefix + name, std::move(unit), std::move(getter), std::move(labels));
+        }};
+        const auto& ev = *device.ev;
+        add("ev.soc", "%", [&ev] { return ev.soc() * 100.0; });
+        add("ev.current", "A", [&ev] { return ev.current_a(); });
+        add("ev.power", "W", [&ev] { return ev.power_w(); });
+        add("ev.energy_received", "kWh", [&ev] { return ev.energy_received_kwh(); });
+        add("ev.plugged_in", "", [&ev] { return ev.plugged_in() ? 1.0 : 0.0; });
+        const auto& charger = *station->find(device.spec->id);
+        add("controller.setpoint", "A", [&charger] { return charger.request_a; });
+        add("limiter.command", "A", [&charger] { return charger.command.current_a; });
+        add("limiter.ceiling", "A",
+            [&charger] { return std::isinf(charger.command.ceiling_a) ? std::nan("") : charger.command.ceiling_a; });
+        add(
+            "limiter.bound", "", [&charger] { return static_cast<double>(charger.command.bound); }, bound_labels);
+        const auto& rig = *device.rig;
+        add("harness.limit", "A", [&rig] { return rig.independent_limit_a(); });
+        device.rig->add_signals(add);
+    }
+}
+
+InvariantPlan Testbed::invariant_plan() const {
+    InvariantPlan plan;
+    plan.enabled = "controller.enabled";
+    for (const auto& device : devices) {
+        plan.chargers.push_back({device.spec->id + ".driver.commanded", device.spec->id + ".harness.limit"});
+    }
+    const auto& limiter = station->limiter();
+    for (const auto& circuit : limiter.circuits()) {
+        InvariantPlan::Circuit check{circuit.name, circuit.max_current_a, {}};
+        for (const auto& charger : station->chargers()) {
+            auto path = limiter.path_of(charger.config.limits.circuit);
+            bool below = std::any_of(path.begin(), path.end(),
+                                     [&](std::size_t c) { return limiter.circuits()[c].name == circuit.name; });
+            if (below) {
+                check.commanded.push_back(charger.config.id + ".driver.commanded");
+            }
+        }
+        plan.circuits.push_back(std::move(check));
+    }
+    return plan;
+}
+
+}  // namespace evhil::harness
