@@ -24,6 +24,11 @@ boost::asio::io_context& Executor::io() {
 }
 
 void Executor::post(Task task) {
+    if (virtual_clock_ != nullptr) {
+        // Sim: no sockets and no other threads, so a plain queue, in order, without asio's reactor polls.
+        posted_.push_back(std::move(task));
+        return;
+    }
     boost::asio::post(asio_->io, std::move(task));
 }
 
@@ -85,8 +90,7 @@ bool Executor::fire_due_timers() {
         ++timers_fired_;
         fired = true;
         task();
-        asio_->io.restart();
-        asio_->io.poll();
+        run_ready();
     }
     return fired;
 }
@@ -95,9 +99,7 @@ void Executor::run_loop(std::optional<TimePoint> end) {
     auto& io = asio_->io;
     while (!stopped_) {
         if (virtual_clock_ != nullptr) {
-            // Everything runnable now runs before virtual time may move on: poll() tells that nothing is left.
-            io.restart();
-            io.poll();
+            run_ready();  // everything runnable now runs before virtual time may move on
         }
         if (stopped_) {
             break;
@@ -133,8 +135,7 @@ void Executor::run_loop(std::optional<TimePoint> end) {
         io.restart();
         io.run_one();
     }
-    io.restart();
-    io.poll();
+    run_ready();
     stopped_ = false;  // a stop() ends one run, including one issued before the run began
 }
 
@@ -159,6 +160,20 @@ void Executor::arm_wake(Duration delay) {
             asio.wake_armed = false;
         }
     });
+}
+
+// Runs every handler that is ready: posted tasks on the virtual clock, asio's handlers on the real one.
+void Executor::run_ready() {
+    if (virtual_clock_ != nullptr) {
+        while (!posted_.empty() && !stopped_) {
+            auto task = std::move(posted_.front());
+            posted_.pop_front();
+            task();
+        }
+        return;
+    }
+    asio_->io.restart();
+    asio_->io.poll();
 }
 
 void Executor::run_until(TimePoint end) {

@@ -6,11 +6,13 @@
 //  - on a RealClock a single asio::steady_timer, left armed between handlers, wakes asio at the earliest due
 //    timer, and asio runs one handler at a time in between (one epoll_wait each);
 //  - on a VirtualClock, whenever no handler is runnable the clock jumps straight to the next due timer.
-// Timers due at the same instant fire in the order they were scheduled, which keeps sim runs
-// deterministic.
+// Timers due at the same instant fire in the order they were scheduled, and posted tasks run in the order they were
+// posted, which keeps sim runs deterministic. On a VirtualClock there are no sockets and no other threads: post()
+// queues in the executor itself (asio's queue would poll its reactor with a syscall each time round).
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -66,11 +68,13 @@ private:
     std::optional<TimePoint> next_due() const;
     void run_loop(std::optional<TimePoint> end);
     void arm_wake(Duration delay);
+    void run_ready();
 
     Clock& clock_;
     VirtualClock* virtual_clock_;
     struct Asio;
     std::unique_ptr<Asio> asio_;
+    std::deque<Task> posted_;  // virtual clock only: see post()
     std::map<Key, TimerId> queue_;
     std::map<TimerId, std::pair<Key, Timer>> timers_;
     std::uint64_t next_sequence_ = 0;

@@ -115,6 +115,21 @@ const char* to_string(Bound bound) {
     return "unknown";
 }
 
+// Below the minimum on its own limits alone (e.g. a 5 A cable) nothing can be offered; a discharge keeps its sign.
+std::vector<LimitedCommand> SafetyLimiter::finish(std::vector<LimitedCommand> out,
+                                                  const std::vector<LimiterInput>& chargers) {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        if (out[i].current_a > 1e-9 && out[i].current_a < chargers[i].limits.min_current_a - 1e-9) {
+            out[i].current_a = 0;
+            out[i].bound = Bound::below_minimum;
+        }
+        if (chargers[i].request_a < 0) {
+            out[i].current_a = -out[i].current_a;
+        }
+    }
+    return out;
+}
+
 SafetyLimiter::SafetyLimiter(std::vector<CircuitConfig> circuits) : circuits_(in_post_order(std::move(circuits))) {}
 
 std::vector<std::size_t> SafetyLimiter::path_of(const std::string& circuit) const {
@@ -212,6 +227,9 @@ std::vector<LimitedCommand> SafetyLimiter::apply(const std::vector<LimiterInput>
             return;
         }
     };
+    if (circuits_.empty()) {
+        return finish(std::move(out), chargers);  // nothing to share: each charger's own limits are the answer
+    }
     std::vector<std::size_t> active;
     std::vector<std::size_t> idle;
     for (std::size_t i = 0; i < n; ++i) {
@@ -221,17 +239,7 @@ std::vector<LimitedCommand> SafetyLimiter::apply(const std::vector<LimiterInput>
     }
     serve(active);
     serve(idle);
-    // Below the minimum on its own limits alone (e.g. a 5 A cable): nothing can be offered.
-    for (std::size_t i = 0; i < n; ++i) {
-        if (out[i].current_a > 1e-9 && out[i].current_a < chargers[i].limits.min_current_a - 1e-9) {
-            out[i].current_a = 0;
-            out[i].bound = Bound::below_minimum;
-        }
-        if (chargers[i].request_a < 0) {
-            out[i].current_a = -out[i].current_a;
-        }
-    }
-    return out;
+    return finish(std::move(out), chargers);
 }
 
 }  // namespace evhil::station

@@ -76,6 +76,9 @@ public:
     std::vector<std::size_t> path_of(const std::string& circuit) const;
 
 private:
+    static std::vector<LimitedCommand> finish(std::vector<LimitedCommand> out,
+                                              const std::vector<LimiterInput>& chargers);
+
     std::vector<CircuitConfig> circuits_;  // parents after children (post-order), so one pass settles each tree
 };
 

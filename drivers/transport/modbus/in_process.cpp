@@ -80,14 +80,15 @@ void InProcessClient::transact(std::uint8_t unit, Pdu request, PduHandler done) 
 
 void InProcessClient::send_next() {
     if (const auto* request = queue_.start_next()) {
-        // The device answers once the caller's task is over, as it would after the bytes crossed a socket.
+        // The device answers once the caller's task is over, as it would after the bytes crossed a socket; its answer
+        // is delivered from that same task.
         queue_.post_guarded([this, request] { answer(*request); });
     }
 }
 
 void InProcessClient::answer(const RequestQueue::Request& request) {
     if (!session_) {
-        queue_.finish(PortError{PortError::Kind::not_connected, std::nullopt, "not connected to " + endpoint()});
+        queue_.finish_now(PortError{PortError::Kind::not_connected, std::nullopt, "not connected to " + endpoint()});
         send_next();
         return;
     }
@@ -99,7 +100,7 @@ void InProcessClient::answer(const RequestQueue::Request& request) {
         timeout_timer_ = executor_.schedule_after(timeouts_.response, [this, message = error->message] {
             timeout_timer_.reset();
             close_session();
-            queue_.finish(PortError{PortError::Kind::timeout, std::nullopt, message});
+            queue_.finish_now(PortError{PortError::Kind::timeout, std::nullopt, message});
             send_next();
         });
         return;
@@ -107,7 +108,7 @@ void InProcessClient::answer(const RequestQueue::Request& request) {
     if (error != nullptr && error->breaks_connection()) {
         close_session();
     }
-    queue_.finish(std::move(result));
+    queue_.finish_now(std::move(result));
     send_next();
 }
 

@@ -42,6 +42,16 @@ public:
         current_.reset();
         post_guarded([done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
     }
+    // Ends the request in flight from a task that is already running on the executor (so not inline with the call
+    // that queued it): its handler runs now, saving a second trip through the executor's queue.
+    void finish_now(std::variant<Pdu, PortError> result) {
+        if (!current_) {
+            return;
+        }
+        auto done = std::move(current_->done);
+        current_.reset();
+        done(std::move(result));
+    }
     // Drops every request; none of their handlers will run, not even one already posted.
     void clear() {
         waiting_.clear();
