@@ -40,6 +40,8 @@ public:
     TimePoint now() const { return clock_.now(); }
     boost::asio::io_context& io();
 
+    // Thread-safe on a RealClock (library threads post their completions here); on a VirtualClock only from the
+    // executor's own thread, as everything on the sim target is.
     void post(Task task);
     TimerId schedule_at(TimePoint due, Task task);
     TimerId schedule_after(Duration delay, Task task);

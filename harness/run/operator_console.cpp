@@ -22,18 +22,16 @@ OperatorConsole::OperatorConsole(std::istream& input, std::ostream& output)
         bool more = true;
         while (more) {
             more = static_cast<bool>(std::getline(input, line));
-            std::function<void()> notify;
-            {
-                std::lock_guard lock(shared->mutex);
-                if (more) {
-                    shared->lines.push_back(line);
-                } else {
-                    shared->closed = true;
-                }
-                notify = shared->notify;
+            // notify runs under the lock: attach(nullptr) takes it too, so once it returns no post into the
+            // detached executor can still be on its way (the executor may be destroyed right after).
+            std::lock_guard lock(shared->mutex);
+            if (more) {
+                shared->lines.push_back(line);
+            } else {
+                shared->closed = true;
             }
-            if (notify) {
-                notify();
+            if (shared->notify) {
+                shared->notify();
             }
         }
     }).detach();

@@ -38,7 +38,7 @@ std::filesystem::path baseline_path(const std::filesystem::path& directory, cons
                                     const std::string& device);
 // nullopt when the file does not exist; throws std::runtime_error when it cannot be read.
 std::optional<std::vector<std::string>> read_baseline(const std::filesystem::path& path);
-// Writes atomically (temp file + rename) so an interrupted update never leaves a torn baseline.
+// Writes atomically (drivers/core/atomic_file.hpp) so an interrupted update never leaves a torn baseline.
 void write_baseline(const std::filesystem::path& path, const std::vector<std::string>& lines);
 
 }  // namespace evhil::harness

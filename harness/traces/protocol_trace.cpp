@@ -1,5 +1,7 @@
 #include "harness/traces/protocol_trace.hpp"
 
+#include "drivers/core/atomic_file.hpp"
+
 #include <fmt/format.h>
 
 #include <array>
@@ -427,15 +429,7 @@ void write_file(const std::filesystem::path& path, std::string_view contents) {
             cannot_write(path, error.message());
         }
     }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    if (!out) {
-        cannot_write(path, std::generic_category().message(errno));
-    }
-    out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-    out.close();
-    if (!out) {
-        cannot_write(path, std::generic_category().message(errno));
-    }
+    write_file_atomically(path, contents);  // as every report file: renamed into place, never half written
 }
 
 }  // namespace

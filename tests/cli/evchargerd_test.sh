@@ -144,6 +144,9 @@ PY
 daemon=$!
 wait_for_setpoint 7 || fail "the restored 7 A was not applied: $(cat "$work/restore1.log")"
 kill -9 "$daemon"; wait "$daemon" 2>/dev/null; daemon=""
+# The killed daemon left 7 A in the station: overwrite it, so that only the restarted daemon can bring 7 A back.
+mbpoll -m tcp -0 -1 -q -o 1 -p "$port" -a 1 -r 1210 -t 4:float -B 127.0.0.1 16 >/dev/null 2>&1
+wait_for_setpoint 16 || fail "could not overwrite the setpoint with mbpoll (setpoint $(setpoint))"
 "$evchargerd" --config "$work/kill.yaml" >"$work/restore2.log" 2>&1 &
 daemon=$!
 wait_for_setpoint 7 || fail "after kill -9 and restart the setpoint is $(setpoint), not the persisted 7 A"
