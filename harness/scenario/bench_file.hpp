@@ -14,7 +14,7 @@
 namespace evhil::harness {
 
 // The caps are the harness'; everything else in the entry is the device's endpoint, which its charger kind reads
-// and checks (for an Alfen: host, port, station_unit, socket_unit, connect_timeout, response_timeout).
+// and checks (docs/bench.md lists the keys per charger type).
 struct BenchDevice {
     std::string id;
     double max_current_a = 6.0;  // the station never commands more, whatever the scenario or controller asks
