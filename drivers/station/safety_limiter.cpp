@@ -158,7 +158,7 @@ std::vector<LimitedCommand> SafetyLimiter::apply(const std::vector<LimiterInput>
     for (std::size_t i = 0; i < n; ++i) {
         out[i] = own_limits(chargers[i]);
         paths[i] = path_of(chargers[i].limits.circuit);
-        if (!chargers[i].reachable && !paths[i].empty()) {
+        if (!chargers[i].reachable && !chargers[i].never_reached && !paths[i].empty()) {
             double may_draw = std::max(std::abs(chargers[i].last_command_a), chargers[i].fallback_current_a);
             for (auto c : paths[i]) {
                 remaining[c] -= may_draw;
@@ -233,7 +233,9 @@ std::vector<LimitedCommand> SafetyLimiter::apply(const std::vector<LimiterInput>
     std::vector<std::size_t> active;
     std::vector<std::size_t> idle;
     for (std::size_t i = 0; i < n; ++i) {
-        if (chargers[i].reachable) {
+        if (chargers[i].never_reached) {
+            active.push_back(i);  // its share is kept until it is connected and says what its vehicle does
+        } else if (chargers[i].reachable) {
             (chargers[i].vehicle_active ? active : idle).push_back(i);
         }
     }

@@ -12,7 +12,11 @@
 // vehicle is idle (plugged in and waiting, or full, in state B) share what is left, so an EV that has finished
 // hands its share to the others within one control cycle and still gets an offer as soon as there is room. A
 // charger whose driver has lost it is counted at the most it may still draw on its own (its last command or its
-// fallback current, whichever is higher), because the limiter cannot reach it.
+// fallback current, whichever is higher), because the limiter cannot reach it. A charger the station has not yet
+// reached (at start, before its first status) is served with the active ones: it keeps a fair share in reserve,
+// since it may draw as soon as it is connected, and the order in which connections come up changes nothing.
+// Which vehicles are active is the station's call (a vehicle just offered current counts as active while it
+// starts; see Station).
 //
 // Phases: a charger's current is counted on every phase of its circuits, as if it drew three-phase. That is exact
 // for three-phase chargers and on the safe side for one-phase ones (which phase a one-phase charger loads is
@@ -46,7 +50,8 @@ struct LimiterInput {
     double request_a = 0;              // the controller's request; negative discharges
     bool enabled = false;              // the user's Start/Stop
     bool reachable = true;             // the driver is running and talking to the charger
-    bool vehicle_active = false;       // state C or D: the vehicle draws or asks for current
+    bool never_reached = false;        // not yet reachable since the station started: its share is kept for it
+    bool vehicle_active = false;       // the vehicle draws or asks for current (state C or D), or is starting
     double station_max_current_a = 0;  // 0 = unknown
     double vehicle_max_current_a = 0;  // 0 = unknown
     double fallback_current_a = 0;     // what the station applies on its own when it loses its controller

@@ -20,7 +20,7 @@ Station::Station(Executor& executor, StationConfig config, PortProvider& ports, 
         auto endpoint = charger.endpoint ? *charger.endpoint : ConfigNode::load_string("{}", charger.id + ".endpoint");
         chargers::ChargerContext context{executor, charger.id, charger.driver,
                                          endpoint, ports,      rng.fork("driver:" + charger.id)};
-        chargers_.push_back(Charger{charger, kind->make(context), 0, {}, std::nullopt, 0});
+        chargers_.push_back(Charger{charger, kind->make(context)});
     }
     for (auto& charger : chargers_) {
         charger.driver->on_update([this] { control_cycle(); });
@@ -99,6 +99,27 @@ chargers::ChargerDriver* Station::driver(const std::string& id) {
     return charger == nullptr ? nullptr : charger->driver.get();
 }
 
+bool Station::vehicle_active(Charger& charger, bool reachable) {
+    using chargers::VehicleState;
+    const auto vehicle = charger.driver->status().vehicle;
+    bool offered =
+        reachable && charger.sent_a && std::abs(*charger.sent_a) >= charger.config.limits.min_current_a - 1e-9;
+    bool plugged = vehicle != VehicleState::A && vehicle != VehicleState::unknown;
+    if (!offered || !plugged) {
+        charger.offered_at.reset();  // a new offer, or a new plug-in, gets a new grace
+        charger.charged_since_offer = false;
+    } else if (!charger.offered_at) {
+        charger.offered_at = executor_.now();
+    }
+    if (vehicle == VehicleState::C || vehicle == VehicleState::D) {
+        charger.charged_since_offer = true;
+        return true;
+    }
+    // A vehicle that has charged and gone back to B is full or paused: it hands its share on at once.
+    return charger.offered_at && !charger.charged_since_offer &&
+           executor_.now() - *charger.offered_at < charger.config.vehicle_start_grace;
+}
+
 void Station::control_cycle() {
     if (safe_state_) {
         return;  // shutting down: nothing may lift the 0 A again
@@ -112,7 +133,9 @@ void Station::control_cycle() {
         in.request_a = charger.request_a;
         in.enabled = user_.enabled;
         in.reachable = charger.driver->health().state == chargers::DriverState::running && status.valid;
-        in.vehicle_active = status.vehicle == chargers::VehicleState::C || status.vehicle == chargers::VehicleState::D;
+        charger.reached = charger.reached || in.reachable;
+        in.never_reached = !charger.reached;
+        in.vehicle_active = vehicle_active(charger, in.reachable);
         in.station_max_current_a = status.station_max_current_a;
         in.vehicle_max_current_a = status.vehicle_max_current_a;
         in.fallback_current_a = status.fallback_current_a;

@@ -45,6 +45,9 @@ public:
         LimitedCommand command;                 // the limiter's answer
         std::optional<double> sent_a;           // what the driver was last told
         std::uint64_t suppressed_commands = 0;  // cycles of a read-only charger: computed, never sent
+        bool reached = false;                   // reachable at least once since start
+        std::optional<TimePoint> offered_at;    // since when its vehicle has an offer it can use (reachable)
+        bool charged_since_offer = false;       // its vehicle drew current (C or D) since that offer
     };
 
     // Builds every driver from the charger table; throws ConfigError for settings a kind refuses.
@@ -77,6 +80,9 @@ public:
     void control_cycle();
 
 private:
+    // C or D, or B while a fresh offer is within its start grace; updates the charger's offer bookkeeping.
+    bool vehicle_active(Charger& charger, bool reachable);
+
     Executor& executor_;
     StationConfig config_;
     StationOptions options_;

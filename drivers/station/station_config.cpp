@@ -13,7 +13,7 @@ ChargerLimits parse_limits(const std::optional<ConfigNode>& node) {
     if (!node) {
         return limits;
     }
-    node->allow_keys({"max_current", "cable_max_current", "min_current"});
+    node->allow_keys({"max_current", "cable_max_current", "min_current", "vehicle_start_grace"});
     limits.configured_max_current_a = node->get_double("max_current", unlimited, 0.0, 80.0);
     limits.cable_max_current_a = node->get_double("cable_max_current", unlimited, 0.0, 80.0);
     limits.min_current_a = node->get_double("min_current", limits.min_current_a, 6.0, 80.0);
@@ -38,6 +38,11 @@ ChargerConfig parse_charger(const std::string& id, const ConfigNode& node, const
     charger.endpoint = schema.endpoint_required ? std::optional(node.required("endpoint")) : node.optional("endpoint");
     kind->check(charger.driver, charger.endpoint, {});
     charger.limits = parse_limits(node.optional("limits"));
+    if (auto limits = node.optional("limits")) {
+        using namespace std::chrono_literals;
+        charger.vehicle_start_grace =
+            limits->get_duration("vehicle_start_grace", charger.vehicle_start_grace, 0s, std::chrono::hours(1));
+    }
     charger.limits.circuit = node.get_string("circuit", "");
     if (auto on_shutdown = node.optional("on_shutdown")) {
         charger.on_shutdown =

@@ -7,7 +7,7 @@
 //       type: alfen                     # a row of the charger table (charger_kinds.cpp)
 //       endpoint: {host: 192.168.1.20}  # where it is; the kind says which keys
 //       driver: {poll_interval: 1s}     # the kind's driver settings
-//       limits: {max_current: 16, cable_max_current: 20, min_current: 6}
+//       limits: {max_current: 16, cable_max_current: 20, min_current: 6, vehicle_start_grace: 30s}
 //       circuit: garage                 # the circuit it hangs on
 //       on_shutdown: pause              # or fallback: what the charger is left at when the station stops
 //   circuits:
@@ -38,6 +38,10 @@ struct ChargerConfig {
     std::optional<ConfigNode> endpoint;
     ChargerLimits limits;
     ShutdownAction on_shutdown = ShutdownAction::pause;
+    // How long a vehicle in state B that has just been offered current counts as active on its circuits, so that
+    // a car slower to start than its neighbour keeps its share. IEC 61851 gives the EV no deadline to close S2;
+    // cars take from under a second to tens of seconds when they wake up, so the default is generous.
+    Duration vehicle_start_grace = std::chrono::seconds(30);
     bool read_only = false;  // never command (a bench file's read_only); set by the harness, not the YAML
     ConfigNode node;
 };

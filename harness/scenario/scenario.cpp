@@ -59,7 +59,7 @@ physics::HouseSettings parse_house(const ConfigNode& node) {
 
 EvSpec parse_ev(const ConfigNode& node) {
     node.allow_keys({"capacity", "soc", "target_soc", "max_current", "phases", "taper_start_soc", "ramp", "efficiency",
-                     "plugged_in"});
+                     "start_delay", "plugged_in"});
     EvSpec ev;
     auto& s = ev.settings;
     s.capacity_kwh = node.get_double("capacity", s.capacity_kwh, 1, 300);
@@ -73,6 +73,7 @@ EvSpec parse_ev(const ConfigNode& node) {
     s.taper_start_soc = node.get_double("taper_start_soc", s.taper_start_soc * 100, 0, 100) / 100.0;
     s.ramp_a_per_s = node.get_double("ramp", s.ramp_a_per_s, 0.1, 1000);
     s.efficiency = node.get_double("efficiency", s.efficiency, 0.5, 1.0);
+    s.start_delay = node.get_duration("start_delay", s.start_delay, Duration{}, std::chrono::minutes(10));
     ev.plugged_in = node.get_bool("plugged_in", false);
     return ev;
 }

@@ -13,6 +13,7 @@ void Ev::plug_in() {
 void Ev::unplug() {
     plugged_ = false;
     offered_a_ = 0;
+    offer_usable_for_ = {};
     current_a_ = 0;
     power_w_ = 0;
 }
@@ -46,8 +47,8 @@ PilotState Ev::pilot_state() const {
     if (!plugged_) {
         return PilotState::A;
     }
-    // The car closes S2 (state C) while it wants energy and the station allows some.
-    return (offered_a_ >= settings_.min_current_a && !full()) ? PilotState::C : PilotState::B;
+    // The car closes S2 (state C) while it wants energy and the station allows some, once it has woken up.
+    return (wants_energy() && offer_usable_for_ >= settings_.start_delay) ? PilotState::C : PilotState::B;
 }
 
 void Ev::step(Duration dt, double voltage_v) {
@@ -57,7 +58,9 @@ void Ev::step(Duration dt, double voltage_v) {
         power_w_ = 0;
         return;
     }
-    double target = offered_a_ >= settings_.min_current_a ? std::min(offered_a_, acceptance_limit_a()) : 0.0;
+    offer_usable_for_ = wants_energy() ? offer_usable_for_ + dt : Duration{};
+    bool started = pilot_state() == PilotState::C;
+    double target = started ? std::min(offered_a_, acceptance_limit_a()) : 0.0;
     double max_change = settings_.ramp_a_per_s * seconds;
     current_a_ += std::clamp(target - current_a_, -max_change, max_change);
     current_a_ = std::max(current_a_, 0.0);

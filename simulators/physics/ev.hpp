@@ -20,6 +20,7 @@ struct EvSettings {
     double ramp_a_per_s = 5.0;         // how fast the drawn current follows a change
     double efficiency = 0.92;          // AC energy in to energy stored
     double min_current_a = 6.0;        // below this offer the car does not draw
+    Duration start_delay{};            // a usable offer must last this long before the car closes S2 (wakes up)
 };
 
 class Ev {
@@ -48,11 +49,14 @@ public:
     void set_soc(double soc);
 
 private:
+    bool wants_energy() const { return plugged_ && offered_a_ >= settings_.min_current_a && !full(); }
+
     EvSettings settings_;
     bool plugged_ = false;
     double soc_;
     double offered_a_ = 0;
     int station_phases_ = 3;
+    Duration offer_usable_for_{};  // how long the offer has been usable without a break
     double current_a_ = 0;
     double power_w_ = 0;
     double energy_received_kwh_ = 0;

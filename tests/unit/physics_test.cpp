@@ -66,6 +66,29 @@ TEST(Ev, OnePhaseCarOnAThreePhaseStationAndTaperToFull) {
     EXPECT_EQ(ev.pilot_state(), PilotState::B);  // full: the car stops asking
 }
 
+TEST(Ev, ASlowCarClosesS2OnlyAfterItsStartDelayOfUnbrokenOffer) {
+    EvSettings settings;
+    settings.start_delay = 5s;
+    Ev ev(settings);
+    ev.plug_in();
+    ev.set_pilot(duty_cycle_for_current(10), 3);
+    for (int i = 0; i < 4; ++i) {
+        ev.step(1s, 230);
+    }
+    EXPECT_EQ(ev.pilot_state(), PilotState::B);
+    EXPECT_EQ(ev.current_a(), 0.0);
+    ev.set_pilot(0, 3);  // the offer is withdrawn: waking up starts again
+    ev.step(1s, 230);
+    ev.set_pilot(duty_cycle_for_current(10), 3);
+    for (int i = 0; i < 4; ++i) {
+        ev.step(1s, 230);
+    }
+    EXPECT_EQ(ev.pilot_state(), PilotState::B);
+    ev.step(1s, 230);
+    EXPECT_EQ(ev.pilot_state(), PilotState::C);
+    EXPECT_GT(ev.current_a(), 0.0);
+}
+
 TEST(Ev, NoPwmNoCurrent) {
     Ev ev(EvSettings{});
     ev.plug_in();

@@ -116,6 +116,22 @@ TEST(SafetyLimiter, AnUnreachableChargerIsCountedAtWhatItMayStillDraw) {
     EXPECT_LE(out[0].current_a, 10);
 }
 
+// At start the connections come up in any order; the first one must not take the whole circuit.
+TEST(SafetyLimiter, AChargerNotYetReachedKeepsItsShareOfTheCircuit) {
+    SafetyLimiter limiter({{"garage", 20, ""}});
+    auto pending = charging(16, "garage");
+    pending.reachable = false;
+    pending.never_reached = true;
+    auto idle = charging(16, "garage");
+    idle.vehicle_active = false;
+    auto out = limiter.apply({pending, charging(16, "garage")});
+    EXPECT_EQ(out[0].current_a, 10);
+    EXPECT_EQ(out[1].current_a, 10);
+    out = limiter.apply({pending, idle});  // it is served with the active ones, before an idle vehicle
+    EXPECT_EQ(out[0].current_a, 16);
+    EXPECT_EQ(out[1].bound, Bound::below_minimum);
+}
+
 TEST(SafetyLimiter, RefusesAnUnknownParentAndACycle) {
     EXPECT_THROW(SafetyLimiter({{"garage", 20, "nowhere"}}), std::invalid_argument);
     EXPECT_THROW(SafetyLimiter({{"a", 20, "b"}, {"b", 20, "a"}}), std::invalid_argument);
