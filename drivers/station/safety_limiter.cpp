@@ -36,6 +36,7 @@ std::vector<CircuitConfig> in_post_order(std::vector<CircuitConfig> circuits) {
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return depth[a] > depth[b]; });
     std::vector<CircuitConfig> sorted;
+    sorted.reserve(order.size());
     for (auto i : order) {
         sorted.push_back(std::move(circuits[i]));
     }
@@ -188,6 +189,7 @@ std::vector<LimitedCommand> SafetyLimiter::apply(const std::vector<LimiterInput>
                     }
                 }
                 std::vector<double> asked;
+                asked.reserve(members.size());
                 for (auto i : members) {
                     asked.push_back(demand[i]);
                 }

@@ -1,6 +1,6 @@
 #pragma once
 // A charger rig is one device under test as the harness sees it: the simulator (device model on the physics) and
-// the link between the station's driver and the device for the chosen target (modbus_link.hpp). The driver
+// the link between the station's driver and the device for the chosen target (links/link.hpp). The driver
 // itself belongs to the station, exactly as in evchargerd; the rig only observes it and applies driver faults.
 // Each charger protocol adds one rig; the runner, the timeline and the expectations stay the same for all.
 //
@@ -16,10 +16,10 @@
 #include "drivers/chargers/common/charger_driver.hpp"
 #include "drivers/core/executor.hpp"
 #include "drivers/core/rng.hpp"
-#include "drivers/transport/modbus/tcp_client.hpp"
-#include "harness/scenario/bench_file.hpp"
-#include "harness/traces/protocol_trace.hpp"
+#include "drivers/transport/port_provider.hpp"
+#include "harness/links/link.hpp"
 #include "harness/recording/recorder.hpp"
+#include "harness/scenario/bench_file.hpp"
 #include "harness/scenario/faults.hpp"
 #include "harness/scenario/scenario.hpp"
 #include "simulators/physics/ev.hpp"
@@ -51,8 +51,9 @@ public:
     virtual void stop() = 0;
     // Advances the simulated station and the EV behind it by one physics step.
     virtual void step(Duration dt) = 0;
-    // How the station's driver reaches this device on the run's target, with the driver's own timeouts.
-    virtual modbus::ModbusPort& modbus_port(const modbus::TcpClientSettings& endpoint) = 0;
+    // How the station's driver reaches this device on the run's target: the rig serves the kind of port its
+    // driver asks for, with the driver's own endpoint settings (timeouts), through its link.
+    virtual PortProvider& ports() = 0;
     // The station's driver for this device, once the station is built: for signals and driver faults.
     virtual void attach(chargers::ChargerDriver& driver) = 0;
     // The most this charger may ever be commanded, as the harness knows it without asking the station: the
@@ -70,10 +71,8 @@ public:
     // reported as skipped rather than judged. `signal` is relative to the device.
     virtual bool observable(const std::string& signal) const = 0;
     virtual std::map<std::string, double> metrics() const = 0;
-    // The setpoint a Modbus write request carries, when it is this device's setpoint write (for latencies).
-    virtual std::optional<double> setpoint_in(const modbus::Request& request) const = 0;
-    // The frames of the run on wire and bench (after stop()); nothing on sim.
-    virtual std::vector<modbus::TapEvent> take_trace_events() = 0;
+    // The frames of the run on wire and bench with the codec that reads them (after stop()); no frames on sim.
+    virtual LinkTrace take_trace() = 0;
 };
 
 // The rig table: throws ConfigError when the device's settings are invalid or it has no rig.

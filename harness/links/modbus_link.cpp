@@ -12,8 +12,8 @@ namespace {
 class InProcessLink final : public ModbusLink {
 public:
     InProcessLink(modbus::ModbusDevice& device, Executor& executor, const std::string& name,
-                  modbus::PortTimeouts timeouts)
-        : server_(device, executor.clock(), name), client_(executor, server_, timeouts) {}
+                  modbus::PortTimeouts timeouts, std::shared_ptr<const FrameCodec> codec)
+        : server_(device, executor.clock(), name), client_(executor, server_, timeouts), codec_(std::move(codec)) {}
 
     modbus::ModbusPort& port() override { return client_; }
     void stop() override {}
@@ -54,16 +54,19 @@ public:
         return modbus::parse_exception_code(code->second).value_or(modbus::ExceptionCode::server_device_failure);
     }
 
+    LinkTrace take_trace() override { return {codec_, {}}; }  // nothing goes over a socket
+
 private:
     modbus::InProcessServer server_;
     modbus::InProcessClient client_;
+    std::shared_ptr<const FrameCodec> codec_;
 };
 
 // Wire (a simulator's TcpServer behind the tap) and bench (a real device behind the tap), all on the run's
 // executor.
 class SocketLink final : public ModbusLink {
 public:
-    SocketLink(Executor& executor, const WireLinkSettings& settings) {
+    SocketLink(Executor& executor, const WireLinkSettings& settings) : codec_(settings.codec) {
         std::string device_host = settings.device_host;
         std::uint16_t device_port = settings.device_port;
         if (settings.device != nullptr) {
@@ -76,8 +79,8 @@ public:
         tap_settings.device_host = device_host;
         tap_settings.device_port = device_port;
         tap_settings.connect_timeout = settings.client.connect_timeout;
-        tap_ = std::make_unique<modbus::TcpTap>(
-            executor, tap_settings, [this](modbus::TapEvent event) { events_.push_back(std::move(event)); });
+        tap_ = std::make_unique<modbus::TcpTap>(executor, tap_settings,
+                                                [this](FrameEvent event) { events_.push_back(std::move(event)); });
         tap_->start();
         auto client_settings = settings.client;
         client_settings.host = "127.0.0.1";
@@ -156,13 +159,14 @@ public:
             {"charger.bad_frame_disconnects", static_cast<double>(stats.connections_closed_bad_frame)},
         };
     }
-    std::vector<modbus::TapEvent> take_trace_events() override { return std::move(events_); }
+    LinkTrace take_trace() override { return {codec_, std::move(events_)}; }
 
 private:
+    std::shared_ptr<const FrameCodec> codec_;
     std::unique_ptr<modbus::TcpServer> server_;
     std::unique_ptr<modbus::TcpTap> tap_;
     std::unique_ptr<modbus::TcpClient> client_;
-    std::vector<modbus::TapEvent> events_;
+    std::vector<FrameEvent> events_;
 };
 
 using namespace std::chrono_literals;
@@ -254,8 +258,9 @@ const std::vector<FaultSpec>& modbus_link_faults() {
 }
 
 std::unique_ptr<ModbusLink> make_in_process_link(modbus::ModbusDevice& device, Executor& executor,
-                                                 const std::string& name, modbus::PortTimeouts timeouts) {
-    return std::make_unique<InProcessLink>(device, executor, name, timeouts);
+                                                 const std::string& name, modbus::PortTimeouts timeouts,
+                                                 std::shared_ptr<const FrameCodec> codec) {
+    return std::make_unique<InProcessLink>(device, executor, name, timeouts, std::move(codec));
 }
 
 std::unique_ptr<ModbusLink> make_socket_link(Executor& executor, const WireLinkSettings& settings) {

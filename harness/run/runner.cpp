@@ -261,10 +261,10 @@ private:
         trace.device = device.spec->id;
         trace.target = options_.target;
         trace.start = scenario_.start;
-        trace.events = device.rig->take_trace_events();
-        const auto& rig = *device.rig;
-        LatencyInputs inputs{trace.events, device.setpoint_changes, device.link_restored,
-                             [&rig](const modbus::Request& request) { return rig.setpoint_in(request); }};
+        auto recorded = device.rig->take_trace();
+        trace.codec = std::move(recorded.codec);
+        trace.events = std::move(recorded.events);
+        LatencyInputs inputs{trace.events, device.setpoint_changes, device.link_restored, *trace.codec};
         auto latencies = measure_latencies(inputs);
         bool several = run_.devices.size() > 1;
         for (auto& [key, value] : latencies) {

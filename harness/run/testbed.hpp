@@ -23,7 +23,7 @@ class RigPorts final : public PortProvider {
 public:
     void add(const std::string& id, ChargerRig& rig) { rigs_[id] = &rig; }
     modbus::ModbusPort& modbus_tcp(const std::string& device_id, const modbus::TcpClientSettings& endpoint) override {
-        return rigs_.at(device_id)->modbus_port(endpoint);
+        return rigs_.at(device_id)->ports().modbus_tcp(device_id, endpoint);
     }
 
 private:

@@ -29,91 +29,14 @@
 #include <utility>
 #include <variant>
 
-#include "drivers/transport/modbus/pdu.hpp"
-
 namespace evhil::harness {
 namespace {
 
 namespace fs = std::filesystem;
-using modbus::TapEvent;
+using Kind = FrameEvent::Kind;
 
 // ---------------------------------------------------------------------------------------------------------------
-// Describing one event
-
-constexpr std::size_t mbap_header_size = 7;  // transaction ID, protocol ID, length, unit ID
-
-struct Adu {
-    std::uint16_t transaction = 0;
-    std::uint16_t protocol = 0;
-    std::uint8_t unit = 0;
-    std::span<const std::uint8_t> pdu;
-};
-
-std::uint16_t get_u16(std::span<const std::uint8_t> bytes, std::size_t offset) {
-    return static_cast<std::uint16_t>((bytes[offset] << 8) | bytes[offset + 1]);
-}
-
-// The MBAP length field is not checked: the tap only emits frames whose length it has already matched.
-std::optional<Adu> parse_adu(std::span<const std::uint8_t> bytes) {
-    if (bytes.size() <= mbap_header_size) {
-        return std::nullopt;
-    }
-    return Adu{get_u16(bytes, 0), get_u16(bytes, 2), bytes[6], bytes.subspan(mbap_header_size)};
-}
-
-std::string hex_bytes(std::span<const std::uint8_t> bytes) {
-    std::string out;
-    for (auto byte : bytes) {
-        out += fmt::format("{}{:02x}", out.empty() ? "" : " ", byte);
-    }
-    return out;
-}
-
-bool is_known_function(std::uint8_t code) {
-    return code == modbus::function::read_holding_registers || code == modbus::function::read_input_registers ||
-           code == modbus::function::write_single_register || code == modbus::function::write_multiple_registers;
-}
-
-// A request keeps every byte that matters. describe_pdu says all of it for well-formed known requests; for the
-// rest it would only give a length, so those keep their raw bytes instead.
-std::string describe_request(std::span<const std::uint8_t> pdu) {
-    const auto decoded = modbus::decode_request(pdu);
-    const bool malformed = std::holds_alternative<modbus::ExceptionCode>(decoded);
-    if (!malformed && is_known_function(pdu[0])) {
-        return modbus::describe_pdu(pdu, true);
-    }
-    return fmt::format("FC{} {} [{}]", pdu[0], malformed ? "malformed" : "data", hex_bytes(pdu.subspan(1)));
-}
-
-// A response drops register values, which follow the physics and the wall clock, and keeps its shape.
-std::string describe_response(std::span<const std::uint8_t> pdu) {
-    const std::uint8_t code = pdu[0];
-    if ((code & modbus::function::exception_flag) != 0) {
-        return pdu.size() == 2 ? modbus::describe_pdu(pdu, false)
-                               : fmt::format("FC{} malformed exception", code & ~modbus::function::exception_flag);
-    }
-    switch (code) {
-        case modbus::function::read_holding_registers:
-        case modbus::function::read_input_registers:
-            if (pdu.size() >= 2 && pdu.size() == 2U + pdu[1] && pdu[1] % 2 == 0) {
-                return fmt::format("FC{} reply x{}", code, pdu[1] / 2);
-            }
-            return fmt::format("FC{} malformed reply", code);
-        case modbus::function::write_single_register:
-        case modbus::function::write_multiple_registers:
-            // Write acks echo address, count or the written value, all fixed by the request.
-            return pdu.size() == 5 ? modbus::describe_pdu(pdu, false) : fmt::format("FC{} malformed ack", code);
-        default:
-            return fmt::format("FC{} reply", code);
-    }
-}
-
-std::string describe_frame(const Adu& adu, bool request) {
-    // A non-zero protocol ID is not Modbus and must show; zero is the norm and would only be noise.
-    const std::string protocol = adu.protocol == 0 ? "" : fmt::format(" protocol {}", adu.protocol);
-    return fmt::format("{} unit {}{} {}", request ? ">" : "<", adu.unit, protocol,
-                       request ? describe_request(adu.pdu) : describe_response(adu.pdu));
-}
+// Describing one event (frames by the trace's codec)
 
 void replace_all(std::string& text, std::string_view from, std::string_view to) {
     if (from.empty()) {
@@ -126,7 +49,7 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 
 // Endpoints change on every run (ephemeral client ports, the simulator's listen port), so they are masked.
 // Other numbers in a note, such as a retry count, are behaviour and stay.
-std::string clean_note(const TapEvent& event) {
+std::string clean_note(const FrameEvent& event) {
     std::string note = event.note;
     replace_all(note, event.client_endpoint, "<client>");
     replace_all(note, event.device_endpoint, "<device>");
@@ -165,12 +88,12 @@ struct Entry {
 // a bucket boundary. A stack per (connection, transaction ID): the most recent unanswered request wins.
 class PendingRequests {
 public:
-    void add(std::uint32_t connection, std::uint16_t transaction, std::int64_t bucket) {
-        waiting_[{connection, transaction}].push_back(bucket);
+    void add(std::uint32_t connection, std::uint32_t key, std::int64_t bucket) {
+        waiting_[{connection, key}].push_back(bucket);
     }
 
-    std::optional<std::int64_t> take(std::uint32_t connection, std::uint16_t transaction) {
-        auto found = waiting_.find({connection, transaction});
+    std::optional<std::int64_t> take(std::uint32_t connection, std::uint32_t key) {
+        auto found = waiting_.find({connection, key});
         if (found == waiting_.end() || found->second.empty()) {
             return std::nullopt;
         }
@@ -181,11 +104,11 @@ public:
 
     // A closed connection answers nothing more; forgetting it keeps long traces small.
     void forget(std::uint32_t connection) {
-        waiting_.erase(waiting_.lower_bound({connection, 0}), waiting_.upper_bound({connection, 0xFFFF}));
+        waiting_.erase(waiting_.lower_bound({connection, 0}), waiting_.upper_bound({connection, UINT32_MAX}));
     }
 
 private:
-    std::map<std::pair<std::uint32_t, std::uint16_t>, std::vector<std::int64_t>> waiting_;
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<std::int64_t>> waiting_;
 };
 
 // Times are measured from the start of each connection, not of the run: every timer of a driver (polls,
@@ -193,10 +116,11 @@ private:
 // same from run to run, while the connect itself moves with back-off jitter and socket latency.
 class Normaliser {
 public:
-    Normaliser(TimePoint start, Duration bucket) : start_(start), bucket_(bucket) {}
+    Normaliser(const FrameCodec& codec, TimePoint start, Duration bucket)
+        : codec_(codec), start_(start), bucket_(bucket) {}
 
-    Entry place(const TapEvent& event) {
-        if (event.kind == TapEvent::Kind::opened) {
+    Entry place(const FrameEvent& event) {
+        if (event.kind == Kind::opened) {
             opened_at_[event.connection] = event.time;
         }
         Entry entry = describe(event, bucket_of(event));
@@ -205,21 +129,21 @@ public:
     }
 
 private:
-    Entry describe(const TapEvent& event, std::int64_t own_bucket) {
+    Entry describe(const FrameEvent& event, std::int64_t own_bucket) {
         switch (event.kind) {
-            case TapEvent::Kind::opened:
+            case Kind::opened:
                 return {0, own_bucket, Rank::connect, "+ connect"};
-            case TapEvent::Kind::closed: {
+            case Kind::closed: {
                 pending_.forget(event.connection);
                 const std::string note = clean_note(event);
                 return {0, own_bucket, Rank::close, note.empty() ? "- close" : "- close " + note};
             }
-            case TapEvent::Kind::unframed:
+            case Kind::unframed:
                 return {0, own_bucket, Rank::unframed,
                         event.from_client ? "! unframed from driver" : "! unframed from device"};
-            case TapEvent::Kind::to_device:
+            case Kind::to_device:
                 return place_request(event, own_bucket);
-            case TapEvent::Kind::from_device:
+            case Kind::from_device:
                 return place_response(event, own_bucket);
         }
         return {0, own_bucket, Rank::unframed, "! unknown event"};
@@ -227,30 +151,27 @@ private:
 
     // From the connect of the event's connection; a connection the tap never saw open (refused) and events
     // stamped before the start (a connect racing the start of the run) fall in the first bucket.
-    std::int64_t bucket_of(const TapEvent& event) const {
+    std::int64_t bucket_of(const FrameEvent& event) const {
         auto opened = opened_at_.find(event.connection);
         TimePoint origin = opened == opened_at_.end() ? event.time : std::max(opened->second, start_);
         return std::max(Duration::zero(), event.time - origin) / bucket_;
     }
 
-    Entry place_request(const TapEvent& event, std::int64_t bucket) {
-        const auto adu = parse_adu(event.bytes);
-        if (!adu) {
-            return {0, bucket, Rank::request, "> malformed ADU"};
+    // A frame the codec cannot pair (too short to be one) is described but waits for nothing.
+    Entry place_request(const FrameEvent& event, std::int64_t bucket) {
+        if (auto key = codec_.pairing_key(event.bytes)) {
+            pending_.add(event.connection, *key, bucket);
         }
-        pending_.add(event.connection, adu->transaction, bucket);
-        return {0, bucket, Rank::request, describe_frame(*adu, true)};
+        return {0, bucket, Rank::request, "> " + codec_.baseline_line(event.bytes, true)};
     }
 
-    Entry place_response(const TapEvent& event, std::int64_t own_bucket) {
-        const auto adu = parse_adu(event.bytes);
-        if (!adu) {
-            return {0, own_bucket, Rank::response, "< malformed ADU"};
-        }
-        const std::int64_t bucket = pending_.take(event.connection, adu->transaction).value_or(own_bucket);
-        return {0, bucket, Rank::response, describe_frame(*adu, false)};
+    Entry place_response(const FrameEvent& event, std::int64_t own_bucket) {
+        auto key = codec_.pairing_key(event.bytes);
+        const std::int64_t bucket = key ? pending_.take(event.connection, *key).value_or(own_bucket) : own_bucket;
+        return {0, bucket, Rank::response, "< " + codec_.baseline_line(event.bytes, false)};
     }
 
+    const FrameCodec& codec_;
     TimePoint start_;
     Duration bucket_;
     PendingRequests pending_;
@@ -286,7 +207,10 @@ std::vector<std::string> normalise_trace(const ProtocolTrace& trace, const Norma
     if (settings.bucket <= Duration::zero()) {
         throw std::invalid_argument("normalise_trace: the bucket must be longer than zero");
     }
-    Normaliser normaliser(trace.start, settings.bucket);
+    if (!trace.codec) {
+        throw std::invalid_argument("normalise_trace: the trace of " + trace.device + " has no codec");
+    }
+    Normaliser normaliser(*trace.codec, trace.start, settings.bucket);
     std::vector<Entry> entries;
     entries.reserve(trace.events.size());
     for (const auto& event : trace.events) {

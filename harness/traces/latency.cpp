@@ -2,23 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace evhil::harness {
 namespace {
 
-using Kind = modbus::TapEvent::Kind;
-constexpr std::size_t mbap_size = 7;
+using Kind = FrameEvent::Kind;
 
-std::uint16_t transaction_of(const modbus::TapEvent& event) {
-    return static_cast<std::uint16_t>((event.bytes[0] << 8) | event.bytes[1]);
-}
-
-std::span<const std::uint8_t> pdu_of(const modbus::TapEvent& event) {
-    return std::span(event.bytes).subspan(mbap_size);
-}
-
-bool is_frame(const modbus::TapEvent& event) {
-    return (event.kind == Kind::to_device || event.kind == Kind::from_device) && event.bytes.size() > mbap_size;
+bool is_frame(const FrameEvent& event) {
+    return event.kind == Kind::to_device || event.kind == Kind::from_device;
 }
 
 // A setpoint write and when the device acknowledged it (nullopt: never, or with an exception).
@@ -31,19 +23,15 @@ struct SetpointWrite {
 
 std::vector<SetpointWrite> setpoint_writes(const LatencyInputs& inputs) {
     std::vector<SetpointWrite> writes;
-    std::map<std::pair<std::uint32_t, std::uint16_t>, std::size_t> open;  // (connection, transaction) -> write
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> open;  // (connection, pairing key) -> write
     for (const auto& event : inputs.events) {
-        if (!is_frame(event)) {
+        const auto pairing = is_frame(event) ? inputs.codec.pairing_key(event.bytes) : std::nullopt;
+        if (!pairing) {
             continue;
         }
-        auto key = std::make_pair(event.connection, transaction_of(event));
+        auto key = std::make_pair(event.connection, *pairing);
         if (event.kind == Kind::to_device) {
-            auto decoded = modbus::decode_request(pdu_of(event));
-            const auto* request = std::get_if<modbus::Request>(&decoded);
-            if (request == nullptr) {
-                continue;
-            }
-            if (auto amps = inputs.setpoint_of(*request)) {
+            if (auto amps = inputs.codec.setpoint_in(event.bytes)) {
                 open[key] = writes.size();
                 writes.push_back({event.time, event.connection, *amps, std::nullopt});
             }
@@ -51,7 +39,7 @@ std::vector<SetpointWrite> setpoint_writes(const LatencyInputs& inputs) {
         }
         auto found = open.find(key);
         if (found != open.end()) {
-            if ((pdu_of(event)[0] & modbus::function::exception_flag) == 0) {
+            if (!inputs.codec.is_refusal(event.bytes)) {
                 writes[found->second].acknowledged = event.time;
             }
             open.erase(found);
@@ -104,7 +92,7 @@ struct Connection {
     std::optional<TimePoint> closed;
 };
 
-std::vector<Connection> connections(const std::vector<modbus::TapEvent>& events) {
+std::vector<Connection> connections(const std::vector<FrameEvent>& events) {
     std::vector<Connection> result;
     for (const auto& event : events) {
         if (event.kind == Kind::opened) {

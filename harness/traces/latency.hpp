@@ -5,15 +5,14 @@
 //  - link restored to reconnected: the end of a link fault until the driver's next connection is up;
 //  - re-send after reconnect: a new connection until the driver's first setpoint write on it.
 
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "drivers/core/clock.hpp"
-#include "drivers/transport/modbus/pdu.hpp"
-#include "drivers/transport/modbus/tcp_tap.hpp"
+#include "drivers/transport/frame_event.hpp"
+#include "harness/traces/frame_codec.hpp"
 
 namespace evhil::harness {
 
@@ -23,11 +22,11 @@ struct SetpointChange {
 };
 
 struct LatencyInputs {
-    const std::vector<modbus::TapEvent>& events;
+    const std::vector<FrameEvent>& events;
     std::vector<SetpointChange> setpoint_changes;
     std::vector<TimePoint> link_restored;  // ends of link faults; instant faults (close, reboot) at their time
-    // The setpoint a write request carries, if it is a setpoint write (protocol specific, from the rig).
-    std::function<std::optional<double>(const modbus::Request&)> setpoint_of;
+    // Pairs responses with requests and finds the setpoint writes (the link's codec, which knows the device).
+    const FrameCodec& codec;
 };
 
 // Keys: latency.<what>.count / .mean_s / .max_s, and latency.setpoint_to_applied.missing for changes that

@@ -14,117 +14,41 @@
 #include <string_view>
 #include <system_error>
 
-#include "drivers/transport/modbus/pdu.hpp"
-
 namespace evhil::harness {
 
 namespace {
 
-using modbus::TapEvent;
+using Kind = FrameEvent::Kind;
 using Bytes = std::span<const std::uint8_t>;
-
-constexpr std::size_t mbap_header_size = 7;
-
-std::uint16_t read_u16(Bytes bytes, std::size_t at) {
-    return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
-}
 
 // ---- text -------------------------------------------------------------------------------------------------------
 
-// How a PDU splits into fields for the hex column: the widths of the leading fields (function code first), then
-// either 16-bit words (register values) or single bytes (coils) for the rest. Grouping the hex this way lets a
-// reader see address and count at a glance; unknown functions fall back to plain bytes.
-struct PduLayout {
-    std::uint8_t function;
-    bool request;
-    std::string_view leading;  // field widths in bytes, one digit each
-    bool rest_in_words;
-};
-
-constexpr std::array pdu_layouts{
-    PduLayout{0x01, true, "122", false},  PduLayout{0x01, false, "11", false},   //
-    PduLayout{0x02, true, "122", false},  PduLayout{0x02, false, "11", false},   //
-    PduLayout{0x03, true, "122", true},   PduLayout{0x03, false, "11", true},    //
-    PduLayout{0x04, true, "122", true},   PduLayout{0x04, false, "11", true},    //
-    PduLayout{0x05, true, "122", false},  PduLayout{0x05, false, "122", false},  //
-    PduLayout{0x06, true, "122", true},   PduLayout{0x06, false, "122", true},   //
-    PduLayout{0x0F, true, "1221", false}, PduLayout{0x0F, false, "122", false},  //
-    PduLayout{0x10, true, "1221", true},  PduLayout{0x10, false, "122", true},   //
-};
-
-PduLayout layout_of(Bytes pdu, bool is_request) {
-    if ((pdu[0] & modbus::function::exception_flag) != 0) {
-        return {pdu[0], is_request, "11", false};
-    }
-    for (const auto& layout : pdu_layouts) {
-        if (layout.function == pdu[0] && layout.request == is_request) {
-            return layout;
-        }
-    }
-    return {pdu[0], is_request, "1", false};
-}
-
-void append_field(std::string& out, Bytes field) {
-    if (!out.empty()) {
-        out += ' ';
-    }
-    for (auto byte : field) {
-        out += fmt::format("{:02x}", byte);
-    }
-}
-
-std::string hex_pdu(Bytes pdu, bool is_request) {
-    PduLayout layout = layout_of(pdu, is_request);
-    std::string out;
-    std::size_t at = 0;
-    for (char width : layout.leading) {
-        std::size_t size = std::min<std::size_t>(static_cast<std::size_t>(width - '0'), pdu.size() - at);
-        append_field(out, pdu.subspan(at, size));
-        at += size;
-    }
-    std::size_t step = layout.rest_in_words ? 2 : 1;
-    while (at < pdu.size()) {
-        std::size_t size = std::min(step, pdu.size() - at);
-        append_field(out, pdu.subspan(at, size));
-        at += size;
-    }
-    return out;
-}
-
 std::string hex_bytes(Bytes bytes) {
     std::string out;
-    for (std::size_t at = 0; at < bytes.size(); ++at) {
-        append_field(out, bytes.subspan(at, 1));
+    for (auto byte : bytes) {
+        out += fmt::format("{}{:02x}", out.empty() ? "" : " ", byte);
     }
     return out;
 }
 
-// "0001 0000 0006 01 | 03 04b0 0010  ; tid 1 unit 1 FC3 read 1200 x16"
-std::string describe_frame(Bytes adu, bool is_request) {
-    if (adu.size() <= mbap_header_size) {
-        return hex_bytes(adu) + "  ; short frame";  // the tap never emits one; a handmade trace might
+const FrameCodec& codec_of(const ProtocolTrace& trace) {
+    if (!trace.codec) {
+        throw std::logic_error("protocol trace of " + trace.device + " has no codec");
     }
-    Bytes pdu = adu.subspan(mbap_header_size);
-    std::string mbap;
-    for (std::size_t at = 0; at < 6; at += 2) {
-        append_field(mbap, adu.subspan(at, 2));
-    }
-    append_field(mbap, adu.subspan(6, 1));
-    return fmt::format("{} | {}  ; tid {} unit {} {}", mbap, hex_pdu(pdu, is_request), read_u16(adu, 0), adu[6],
-                       modbus::describe_pdu(pdu, is_request));
+    return *trace.codec;
 }
 
-std::string describe_event(const TapEvent& event) {
+std::string describe_event(const FrameCodec& codec, const FrameEvent& event) {
     switch (event.kind) {
-        case TapEvent::Kind::opened:
+        case Kind::opened:
             return fmt::format("+ client {} device {}", event.client_endpoint, event.device_endpoint);
-        case TapEvent::Kind::closed:
+        case Kind::closed:
             return "- " + event.note;
-        case TapEvent::Kind::to_device:
-            return "> " + describe_frame(event.bytes, true);
-        case TapEvent::Kind::from_device:
-            return "< " + describe_frame(event.bytes, false);
-        case TapEvent::Kind::unframed:
+        case Kind::to_device:
+            return "> " + codec.text_line(event.bytes, true);
+        case Kind::from_device:
+            return "< " + codec.text_line(event.bytes, false);
+        case Kind::unframed:
             return fmt::format("! {}  ; unframed, {} bytes from {}", hex_bytes(event.bytes), event.bytes.size(),
                                event.from_client ? "client" : "device");
     }
@@ -143,11 +67,10 @@ constexpr std::uint16_t opt_comment = 1;
 constexpr std::uint16_t shb_userappl = 4;
 constexpr std::uint16_t if_name = 2;
 
-// Synthetic addresses: Wireshark's Modbus/TCP dissector picks up port 502 by itself, and request and response
-// are told apart by which side has it.
+// Synthetic addresses: Wireshark's dissector picks up the protocol's port (the codec's, 502 for Modbus TCP) by
+// itself, and request and response are told apart by which side has it.
 constexpr std::array<std::uint8_t, 4> client_address{127, 0, 0, 2};
 constexpr std::array<std::uint8_t, 4> device_address{127, 0, 0, 1};
-constexpr std::uint16_t device_port = 502;
 constexpr std::uint16_t first_client_port = 40000;
 constexpr std::uint8_t ip_protocol_tcp = 6;
 // RFC 3692's protocol number for experiments. Unframed bytes travel under it, outside the TCP stream: inside, a
@@ -226,6 +149,7 @@ std::uint16_t fold(std::uint32_t sum) {
 struct Segment {
     bool from_client = true;
     std::uint16_t client_port = 0;
+    std::uint16_t device_port = 0;
     std::uint32_t seq = 0;
     std::uint32_t ack = 0;
     std::uint8_t flags = 0;
@@ -235,8 +159,8 @@ struct Segment {
 std::vector<std::uint8_t> tcp_header(const Segment& segment, const std::array<std::uint8_t, 4>& source,
                                      const std::array<std::uint8_t, 4>& destination) {
     std::vector<std::uint8_t> tcp;
-    put_be(tcp, segment.from_client ? segment.client_port : device_port, 2);
-    put_be(tcp, segment.from_client ? device_port : segment.client_port, 2);
+    put_be(tcp, segment.from_client ? segment.client_port : segment.device_port, 2);
+    put_be(tcp, segment.from_client ? segment.device_port : segment.client_port, 2);
     put_be(tcp, segment.seq, 4);
     put_be(tcp, segment.ack, 4);
     tcp.push_back(5 << 4);  // data offset: 5 words, no options
@@ -288,7 +212,7 @@ std::vector<std::uint8_t> tcp_packet(const Segment& segment, std::uint16_t ident
 // analysis finds no gaps and reassembles ADUs like any capture.
 class PcapngBuilder {
 public:
-    explicit PcapngBuilder(const ProtocolTrace& trace) {
+    explicit PcapngBuilder(const ProtocolTrace& trace) : device_port_(codec_of(trace).pcap().device_port) {
         std::string body;
         put_le(body, byte_order_magic, 4);
         put_le(body, 1, 2);  // version 1.0
@@ -298,7 +222,7 @@ public:
                        fmt::format("evhil protocol trace: scenario {}, device {}, target {}. Synthetic "
                                    "addresses: client 127.0.0.2:{}+N for connection cN, device "
                                    "127.0.0.1:{}; real endpoints are in the packet comments.",
-                                   trace.scenario, trace.device, trace.target, first_client_port, device_port));
+                                   trace.scenario, trace.device, trace.target, first_client_port, device_port_));
         body += option(shb_userappl, "evhil");
         body += end_of_options();
         out_ += block(section_header_block, body);
@@ -312,18 +236,18 @@ public:
         out_ += block(interface_description_block, body);
     }
 
-    void add(const TapEvent& event) {
+    void add(const FrameEvent& event) {
         Flow& flow = flow_of(event.connection);
         switch (event.kind) {
-            case TapEvent::Kind::opened:
+            case Kind::opened:
                 handshake(event, flow);
                 break;
-            case TapEvent::Kind::to_device:
-            case TapEvent::Kind::from_device:
-            case TapEvent::Kind::unframed:
+            case Kind::to_device:
+            case Kind::from_device:
+            case Kind::unframed:
                 data(event, flow);
                 break;
-            case TapEvent::Kind::closed:
+            case Kind::closed:
                 teardown(event, flow);
                 break;
         }
@@ -345,7 +269,7 @@ private:
         return flow;
     }
 
-    void handshake(const TapEvent& event, Flow& flow) {
+    void handshake(const FrameEvent& event, Flow& flow) {
         std::string note = fmt::format("c{} opened: client {}, device {}", event.connection, event.client_endpoint,
                                        event.device_endpoint);
         send(event.time, flow, true, tcp_flag::syn, {}, note);
@@ -353,8 +277,8 @@ private:
         send(event.time, flow, true, tcp_flag::ack, {}, {});
     }
 
-    void data(const TapEvent& event, Flow& flow) {
-        if (event.kind == TapEvent::Kind::unframed) {
+    void data(const FrameEvent& event, Flow& flow) {
+        if (event.kind == Kind::unframed) {
             std::string note =
                 fmt::format("c{} unframed: {} bytes from {}, kept out of the TCP stream", event.connection,
                             event.bytes.size(), event.from_client ? "client" : "device");
@@ -362,11 +286,10 @@ private:
                    note);
             return;
         }
-        send(event.time, flow, event.kind == TapEvent::Kind::to_device, tcp_flag::psh | tcp_flag::ack, event.bytes,
-             std::nullopt);
+        send(event.time, flow, event.kind == Kind::to_device, tcp_flag::psh | tcp_flag::ack, event.bytes, std::nullopt);
     }
 
-    void teardown(const TapEvent& event, Flow& flow) {
+    void teardown(const FrameEvent& event, Flow& flow) {
         std::string note = fmt::format("c{} closed: {} (client {}, device {})", event.connection, event.note,
                                        event.client_endpoint, event.device_endpoint);
         if (!flow.seen) {
@@ -387,7 +310,8 @@ private:
         flow.seen = true;
         std::uint32_t& own = from_client ? flow.client_next : flow.device_next;
         std::uint32_t peer = from_client ? flow.device_next : flow.client_next;
-        Segment segment{from_client, flow.client_port, own, (flags & tcp_flag::ack) != 0 ? peer : 0, flags, payload};
+        Segment segment{from_client, flow.client_port, device_port_, own, (flags & tcp_flag::ack) != 0 ? peer : 0,
+                        flags,       payload};
         own += static_cast<std::uint32_t>(payload.size()) + ((flags & (tcp_flag::syn | tcp_flag::fin)) != 0 ? 1 : 0);
         packet(time, tcp_packet(segment, ++ip_identification_), comment);
     }
@@ -410,6 +334,7 @@ private:
         out_ += block(enhanced_packet_block, std::move(body));
     }
 
+    std::uint16_t device_port_;
     std::string out_;
     std::map<std::uint32_t, Flow> flows_;
     std::uint16_t ip_identification_ = 0;
@@ -444,9 +369,10 @@ std::string format_text_trace(const ProtocolTrace& trace) {
     out += "# columns:   seconds since start, connection, direction, bytes (hex), decoded\n";
     out += "# direction: > to device  < from device  ! unframed  + opened  - closed\n";
     out += "# frames:    tid protocol length unit | function code and the PDU's fields\n";
+    const auto& codec = codec_of(trace);
     for (const auto& event : trace.events) {
         out += fmt::format("{:12.6f} c{} {}\n", to_seconds(event.time - trace.start), event.connection,
-                           describe_event(event));
+                           describe_event(codec, event));
     }
     return out;
 }

@@ -17,18 +17,17 @@
 #include <vector>
 
 #include "drivers/core/executor.hpp"
-#include "tests/support/libmodbus_client.hpp"
 #include "drivers/transport/modbus/register_codec.hpp"
 #include "drivers/transport/modbus/tcp_server.hpp"
 #include "drivers/transport/modbus/tcp_tap.hpp"
 #include "simulators/chargers/alfen/alfen_station.hpp"
 #include "simulators/physics/ev.hpp"
+#include "tests/support/libmodbus_client.hpp"
 
 namespace evhil {
 namespace {
 
 using namespace std::chrono_literals;
-using modbus::TapEvent;
 
 // Long enough for a slow CI machine, short enough that a hang fails the test rather than the suite.
 constexpr double wait_limit_s = 10.0;
@@ -49,7 +48,7 @@ protected:
         settings.device_port = device_port;
         settings.connect_timeout = 1s;
         tap = std::make_unique<modbus::TcpTap>(executor, settings,
-                                               [this](TapEvent event) { events.push_back(std::move(event)); });
+                                               [this](FrameEvent event) { events.push_back(std::move(event)); });
         tap->start();
         ASSERT_NE(tap->port(), 0);
     }
@@ -83,8 +82,8 @@ protected:
         return done();
     }
 
-    std::vector<TapEvent> of_kind(TapEvent::Kind kind, std::uint32_t connection = 1) const {
-        std::vector<TapEvent> matching;
+    std::vector<FrameEvent> of_kind(FrameEvent::Kind kind, std::uint32_t connection = 1) const {
+        std::vector<FrameEvent> matching;
         for (const auto& event : events) {
             if (event.kind == kind && event.connection == connection) {
                 matching.push_back(event);
@@ -93,14 +92,14 @@ protected:
         return matching;
     }
 
-    bool closed(std::uint32_t connection) const { return !of_kind(TapEvent::Kind::closed, connection).empty(); }
+    bool closed(std::uint32_t connection) const { return !of_kind(FrameEvent::Kind::closed, connection).empty(); }
 
     RealClock clock;
     Executor executor{clock};
     physics::Ev ev{physics::EvSettings{}};
     std::unique_ptr<sim::alfen::AlfenStation> station;
     std::unique_ptr<modbus::TcpServer> server;
-    std::vector<TapEvent> events;  // declared before the tap, which may still hold handlers that reach it
+    std::vector<FrameEvent> events;  // declared before the tap, which may still hold handlers that reach it
     std::unique_ptr<modbus::TcpTap> tap;
 };
 
@@ -122,19 +121,19 @@ TEST_F(TcpTapTest, RelaysBothWaysAndRecordsEveryAdu) {
     ASSERT_TRUE(serve_until([&] { return closed(1); }));
 
     ASSERT_FALSE(events.empty());
-    EXPECT_EQ(events.front().kind, TapEvent::Kind::opened);
+    EXPECT_EQ(events.front().kind, FrameEvent::Kind::opened);
     EXPECT_EQ(events.front().device_endpoint, server->endpoint());
     EXPECT_EQ(events.front().client_endpoint.rfind("127.0.0.1:", 0), 0u) << events.front().client_endpoint;
-    EXPECT_EQ(events.back().kind, TapEvent::Kind::closed);
+    EXPECT_EQ(events.back().kind, FrameEvent::Kind::closed);
     EXPECT_EQ(events.back().note, "client closed");
-    EXPECT_EQ(of_kind(TapEvent::Kind::closed).size(), 1u);
-    EXPECT_TRUE(of_kind(TapEvent::Kind::unframed).empty());
+    EXPECT_EQ(of_kind(FrameEvent::Kind::closed).size(), 1u);
+    EXPECT_TRUE(of_kind(FrameEvent::Kind::unframed).empty());
     for (std::size_t i = 1; i < events.size(); ++i) {
         EXPECT_GE(events[i].time, events[i - 1].time);
     }
 
-    auto requests = of_kind(TapEvent::Kind::to_device);
-    auto replies = of_kind(TapEvent::Kind::from_device);
+    auto requests = of_kind(FrameEvent::Kind::to_device);
+    auto replies = of_kind(FrameEvent::Kind::from_device);
     ASSERT_EQ(requests.size(), 2u);
     ASSERT_EQ(replies.size(), 2u);
     // After the transaction id: protocol 0, length 6, unit 1, FC3, address 1201, count 5.
@@ -159,14 +158,14 @@ TEST_F(TcpTapTest, ASplitReplyArrivesWholeAndIsRecordedAsOneFrame) {
     ASSERT_TRUE(state.ok()) << state.error().message;
     EXPECT_EQ(modbus::decode_string(state.value()), "B2");
 
-    auto requests = of_kind(TapEvent::Kind::to_device);
-    auto replies = of_kind(TapEvent::Kind::from_device);
+    auto requests = of_kind(FrameEvent::Kind::to_device);
+    auto replies = of_kind(FrameEvent::Kind::from_device);
     ASSERT_EQ(requests.size(), 1u);
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_EQ(replies[0].bytes.size(), 19u);
     // Stamped when its last byte came, after the gap.
     EXPECT_GE(replies[0].time - requests[0].time, 100ms);
-    EXPECT_TRUE(of_kind(TapEvent::Kind::unframed).empty());
+    EXPECT_TRUE(of_kind(FrameEvent::Kind::unframed).empty());
 }
 
 TEST_F(TcpTapTest, ACorruptMbapLengthIsRecordedAsUnframedAndTheNextReplyFramesAgain) {
@@ -175,13 +174,13 @@ TEST_F(TcpTapTest, ACorruptMbapLengthIsRecordedAsUnframedAndTheNextReplyFramesAg
     ASSERT_FALSE(while_serving([&] { return client.connect(); }));
     // libmodbus sizes a reply by its byte count rather than the MBAP length, so this read may even succeed.
     while_serving([&] { return client.read_holding_registers(1, 1201, 5).ok(); });
-    ASSERT_TRUE(serve_until([&] { return !of_kind(TapEvent::Kind::unframed).empty(); }));
-    auto unframed = of_kind(TapEvent::Kind::unframed);
+    ASSERT_TRUE(serve_until([&] { return !of_kind(FrameEvent::Kind::unframed).empty(); }));
+    auto unframed = of_kind(FrameEvent::Kind::unframed);
     ASSERT_EQ(unframed.size(), 1u);
     EXPECT_FALSE(unframed[0].from_client);
     ASSERT_EQ(unframed[0].bytes.size(), 19u);
     EXPECT_EQ(unframed[0].bytes[4], 0xFF);
-    EXPECT_TRUE(of_kind(TapEvent::Kind::from_device).empty());
+    EXPECT_TRUE(of_kind(FrameEvent::Kind::from_device).empty());
 
     server->faults() = {};
     if (!client.is_connected()) {
@@ -190,7 +189,7 @@ TEST_F(TcpTapTest, ACorruptMbapLengthIsRecordedAsUnframedAndTheNextReplyFramesAg
     auto state = while_serving([&] { return client.read_holding_registers(1, 1201, 5); });
     ASSERT_TRUE(state.ok()) << state.error().message;
     std::uint32_t connection = events.back().connection;
-    EXPECT_EQ(of_kind(TapEvent::Kind::from_device, connection).size(), 1u);
+    EXPECT_EQ(of_kind(FrameEvent::Kind::from_device, connection).size(), 1u);
 }
 
 TEST_F(TcpTapTest, LinkDownDropsConnectionsAndRefusesNewOnesUntilRestored) {
@@ -199,8 +198,8 @@ TEST_F(TcpTapTest, LinkDownDropsConnectionsAndRefusesNewOnesUntilRestored) {
     ASSERT_TRUE(while_serving([&] { return first.read_holding_registers(1, 1201, 5); }).ok());
 
     tap->set_link_down(true);
-    ASSERT_EQ(of_kind(TapEvent::Kind::closed).size(), 1u);
-    EXPECT_EQ(of_kind(TapEvent::Kind::closed)[0].note, "link down");
+    ASSERT_EQ(of_kind(FrameEvent::Kind::closed).size(), 1u);
+    EXPECT_EQ(of_kind(FrameEvent::Kind::closed)[0].note, "link down");
     EXPECT_EQ(tap->connection_count(), 0u);
     EXPECT_FALSE(while_serving([&] { return first.read_holding_registers(1, 1201, 5); }).ok());
 
@@ -217,7 +216,7 @@ TEST_F(TcpTapTest, LinkDownDropsConnectionsAndRefusesNewOnesUntilRestored) {
     ASSERT_FALSE(while_serving([&] { return third.connect(); }));
     auto state = while_serving([&] { return third.read_holding_registers(1, 1201, 5); });
     ASSERT_TRUE(state.ok()) << state.error().message;
-    EXPECT_EQ(of_kind(TapEvent::Kind::opened, 2).size(), 1u);
+    EXPECT_EQ(of_kind(FrameEvent::Kind::opened, 2).size(), 1u);
     EXPECT_EQ(tap->connection_count(), 1u);
 }
 
@@ -233,10 +232,10 @@ TEST_F(TcpTapTest, AnUnreachableDeviceClosesTheClientWithConnectFailed) {
     while_serving([&] { return client.connect(); });
     EXPECT_FALSE(while_serving([&] { return client.read_holding_registers(1, 1201, 5); }).ok());
     ASSERT_TRUE(serve_until([&] { return closed(1); }));
-    auto closes = of_kind(TapEvent::Kind::closed);
+    auto closes = of_kind(FrameEvent::Kind::closed);
     ASSERT_EQ(closes.size(), 1u);
     EXPECT_EQ(closes[0].note.rfind("connect failed: ", 0), 0u) << closes[0].note;
-    EXPECT_TRUE(of_kind(TapEvent::Kind::opened).empty());
+    EXPECT_TRUE(of_kind(FrameEvent::Kind::opened).empty());
     EXPECT_EQ(tap->connection_count(), 0u);
 }
 
@@ -245,8 +244,8 @@ TEST_F(TcpTapTest, StopClosesEveryPairAndTheListener) {
     ASSERT_FALSE(while_serving([&] { return client.connect(); }));
     ASSERT_TRUE(while_serving([&] { return client.read_holding_registers(1, 1201, 5); }).ok());
     tap->stop();
-    ASSERT_EQ(of_kind(TapEvent::Kind::closed).size(), 1u);
-    EXPECT_EQ(of_kind(TapEvent::Kind::closed)[0].note, "tap stopped");
+    ASSERT_EQ(of_kind(FrameEvent::Kind::closed).size(), 1u);
+    EXPECT_EQ(of_kind(FrameEvent::Kind::closed)[0].note, "tap stopped");
     auto late = make_client();
     EXPECT_TRUE(while_serving([&] { return late.connect(); }).has_value());
 }

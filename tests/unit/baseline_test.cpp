@@ -9,8 +9,9 @@
 #include <stdexcept>
 
 #include "drivers/transport/modbus/pdu.hpp"
-#include "harness/traces/baseline.hpp"
 #include "harness/reports/report_baseline_html.hpp"
+#include "harness/traces/baseline.hpp"
+#include "harness/traces/modbus_tcp/modbus_tcp_codec.hpp"
 #include "tests/unit/test_files.hpp"
 
 namespace evhil::harness {
@@ -20,7 +21,6 @@ using evhil::testing::TempDir;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using modbus::TapEvent;
 using Lines = std::vector<std::string>;
 
 // Any fixed instant: only times relative to it matter.
@@ -45,11 +45,12 @@ public:
         trace_.device = "charger";
         trace_.target = "wire";
         trace_.start = run_start;
+        trace_.codec = make_modbus_tcp_codec();
     }
 
     TraceBuilder& opened(Duration at, std::uint32_t connection) {
-        TapEvent event;
-        event.kind = TapEvent::Kind::opened;
+        FrameEvent event;
+        event.kind = FrameEvent::Kind::opened;
         event.time = run_start + at;
         event.connection = connection;
         trace_.events.push_back(event);
@@ -58,8 +59,8 @@ public:
 
     TraceBuilder& frame(Duration at, std::uint32_t connection, bool request, std::uint16_t transaction,
                         const modbus::Pdu& pdu, std::uint8_t unit = 1) {
-        TapEvent event;
-        event.kind = request ? TapEvent::Kind::to_device : TapEvent::Kind::from_device;
+        FrameEvent event;
+        event.kind = request ? FrameEvent::Kind::to_device : FrameEvent::Kind::from_device;
         event.time = run_start + at;
         event.connection = connection;
         event.bytes = adu(transaction, unit, pdu);
@@ -77,8 +78,8 @@ public:
     }
 
     TraceBuilder& closed(Duration at, std::uint32_t connection, std::string note) {
-        TapEvent event;
-        event.kind = TapEvent::Kind::closed;
+        FrameEvent event;
+        event.kind = FrameEvent::Kind::closed;
         event.time = run_start + at;
         event.connection = connection;
         event.client_endpoint = fmt::format("127.0.0.1:{}", 40000 + connection);
@@ -101,8 +102,8 @@ public:
     }
 
     TraceBuilder& unframed(Duration at, std::uint32_t connection, bool from_client, std::size_t size) {
-        TapEvent event;
-        event.kind = TapEvent::Kind::unframed;
+        FrameEvent event;
+        event.kind = FrameEvent::Kind::unframed;
         event.time = run_start + at;
         event.connection = connection;
         event.bytes.assign(size, 0xFF);

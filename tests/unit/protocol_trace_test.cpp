@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/traces/modbus_tcp/modbus_tcp_codec.hpp"
 #include "harness/traces/protocol_trace.hpp"
 #include "tests/unit/test_files.hpp"
 
@@ -25,14 +26,14 @@ using evhil::testing::TempDir;
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-using modbus::TapEvent;
 
 const TimePoint trace_start = std::chrono::sys_days{std::chrono::year{2026} / 6 / 21} + 8h;
 
-TapEvent make_event(TapEvent::Kind kind, Duration offset, std::vector<std::uint8_t> bytes = {}) {
-    TapEvent event;
+FrameEvent make_event(FrameEvent::Kind kind, Duration offset, std::vector<std::uint8_t> bytes = {}) {
+    FrameEvent event;
     event.kind = kind;
     event.time = trace_start + offset;
+    event.protocol = "modbus_tcp";
     event.connection = 1;
     event.bytes = std::move(bytes);
     event.client_endpoint = "127.0.0.1:40312";
@@ -48,17 +49,18 @@ ProtocolTrace sample_trace() {
     trace.device = "alfen";
     trace.target = "wire";
     trace.start = trace_start;
+    trace.codec = make_modbus_tcp_codec();
     trace.events = {
-        make_event(TapEvent::Kind::opened, 0ms),
-        make_event(TapEvent::Kind::to_device, 1ms, {0, 1, 0, 0, 0, 6, 1, 0x03, 0x04, 0xB0, 0x00, 0x02}),
-        make_event(TapEvent::Kind::from_device, 2500us, {0, 1, 0, 0, 0, 7, 1, 0x03, 4, 0x00, 0x42, 0x41, 0x80}),
-        make_event(TapEvent::Kind::to_device, 1s,
+        make_event(FrameEvent::Kind::opened, 0ms),
+        make_event(FrameEvent::Kind::to_device, 1ms, {0, 1, 0, 0, 0, 6, 1, 0x03, 0x04, 0xB0, 0x00, 0x02}),
+        make_event(FrameEvent::Kind::from_device, 2500us, {0, 1, 0, 0, 0, 7, 1, 0x03, 4, 0x00, 0x42, 0x41, 0x80}),
+        make_event(FrameEvent::Kind::to_device, 1s,
                    {0, 2, 0, 0, 0, 11, 1, 0x10, 0x04, 0xBA, 0x00, 0x02, 4, 0x41, 0x80, 0x00, 0x00}),
-        make_event(TapEvent::Kind::from_device, 1002ms, {0, 2, 0, 0, 0, 6, 1, 0x10, 0x04, 0xBA, 0x00, 0x02}),
-        make_event(TapEvent::Kind::unframed, 2s, {0, 3, 0, 0, 0xFF, 6, 1, 0x83}),
-        make_event(TapEvent::Kind::to_device, 2100ms, {0, 4, 0, 0, 0, 6, 1, 0x03, 0x04, 0xB0, 0x00, 0x01}),
-        make_event(TapEvent::Kind::from_device, 2102ms, {0, 4, 0, 0, 0, 5, 1, 0x03, 2, 0x12, 0x34}),
-        make_event(TapEvent::Kind::closed, 3s),
+        make_event(FrameEvent::Kind::from_device, 1002ms, {0, 2, 0, 0, 0, 6, 1, 0x10, 0x04, 0xBA, 0x00, 0x02}),
+        make_event(FrameEvent::Kind::unframed, 2s, {0, 3, 0, 0, 0xFF, 6, 1, 0x83}),
+        make_event(FrameEvent::Kind::to_device, 2100ms, {0, 4, 0, 0, 0, 6, 1, 0x03, 0x04, 0xB0, 0x00, 0x01}),
+        make_event(FrameEvent::Kind::from_device, 2102ms, {0, 4, 0, 0, 0, 5, 1, 0x03, 2, 0x12, 0x34}),
+        make_event(FrameEvent::Kind::closed, 3s),
     };
     trace.events[5].from_client = false;
     trace.events[8].note = "client closed";

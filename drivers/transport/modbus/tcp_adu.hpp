@@ -13,6 +13,9 @@
 
 namespace evhil::modbus::tcp_adu {
 
+// The tag of Modbus TCP frames in a recorded trace (FrameEvent::protocol).
+inline constexpr const char* protocol_tag = "modbus_tcp";
+
 inline constexpr std::size_t header_size = 7;
 // The length field counts the unit id and the PDU: at least unit + function code, at most unit + 253 bytes.
 inline constexpr std::uint16_t min_length = 2;

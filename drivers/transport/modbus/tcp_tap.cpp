@@ -96,7 +96,7 @@ struct TcpTap::Impl : std::enable_shared_from_this<TcpTap::Impl> {
     void on_accept(const boost::system::error_code& error, tcp::socket socket);
     void refuse(tcp::socket socket, std::uint32_t id);
     void forget(std::uint32_t id);
-    void emit(TapEvent event) const {
+    void emit(FrameEvent event) const {
         if (sink) {
             sink(std::move(event));
         }
@@ -152,7 +152,7 @@ private:
     void record(Direction& direction, std::span<const std::uint8_t> bytes);
     void on_error(const Direction& direction, const boost::system::error_code& error);
     void finish(const std::string& note);
-    TapEvent event(TapEvent::Kind kind) const;
+    FrameEvent event(FrameEvent::Kind kind) const;
 
     Impl& tap_;
     tcp::socket client_;
@@ -226,7 +226,7 @@ void TcpTap::Impl::Pair::on_connected(const boost::system::error_code& error, co
     boost::system::error_code ignored;
     client_.set_option(tcp::no_delay(true), ignored);
     device_.set_option(tcp::no_delay(true), ignored);
-    tap_.emit(event(TapEvent::Kind::opened));
+    tap_.emit(event(FrameEvent::Kind::opened));
     // Both loops hold the pair alive; each may close it, and the other then finds closed_ set.
     read_more(upstream_);
     read_more(downstream_);
@@ -268,9 +268,9 @@ void TcpTap::Impl::Pair::on_read(Direction& direction, const boost::system::erro
 
 void TcpTap::Impl::Pair::record(Direction& direction, std::span<const std::uint8_t> bytes) {
     TimePoint arrived = tap_.executor.now();
-    auto framed_kind = direction.from_client ? TapEvent::Kind::to_device : TapEvent::Kind::from_device;
+    auto framed_kind = direction.from_client ? FrameEvent::Kind::to_device : FrameEvent::Kind::from_device;
     for (auto& piece : direction.framer.feed(bytes)) {
-        TapEvent frame = event(piece.framed ? framed_kind : TapEvent::Kind::unframed);
+        FrameEvent frame = event(piece.framed ? framed_kind : FrameEvent::Kind::unframed);
         frame.time = arrived;
         frame.bytes = std::move(piece.bytes);
         frame.from_client = direction.from_client;
@@ -313,21 +313,22 @@ void TcpTap::Impl::Pair::close(const std::optional<std::string>& note) {
     for (Direction* direction : {&upstream_, &downstream_}) {
         auto leftover = direction->framer.take_leftover();
         if (!leftover.empty()) {
-            TapEvent unframed = event(TapEvent::Kind::unframed);
+            FrameEvent unframed = event(FrameEvent::Kind::unframed);
             unframed.bytes = std::move(leftover);
             unframed.from_client = direction->from_client;
             tap_.emit(std::move(unframed));
         }
     }
-    TapEvent closed = event(TapEvent::Kind::closed);
+    FrameEvent closed = event(FrameEvent::Kind::closed);
     closed.note = *note;
     tap_.emit(std::move(closed));
 }
 
-TapEvent TcpTap::Impl::Pair::event(TapEvent::Kind kind) const {
-    TapEvent result;
+FrameEvent TcpTap::Impl::Pair::event(FrameEvent::Kind kind) const {
+    FrameEvent result;
     result.kind = kind;
     result.time = tap_.executor.now();
+    result.protocol = tcp_adu::protocol_tag;
     result.connection = id_;
     result.client_endpoint = client_endpoint_;
     result.device_endpoint = device_endpoint_;
@@ -397,9 +398,10 @@ void TcpTap::Impl::on_accept(const boost::system::error_code& error, tcp::socket
 // A cut cable cannot refuse a TCP handshake the kernel already completed; closing at once is what a client
 // observes either way: the connection dies before its first answer.
 void TcpTap::Impl::refuse(tcp::socket socket, std::uint32_t id) {
-    TapEvent closed;
-    closed.kind = TapEvent::Kind::closed;
+    FrameEvent closed;
+    closed.kind = FrameEvent::Kind::closed;
     closed.time = executor.now();
+    closed.protocol = tcp_adu::protocol_tag;
     closed.connection = id;
     closed.client_endpoint = remote_of(socket);
     closed.device_endpoint = device_endpoint();

@@ -2,8 +2,9 @@
 // A recording Modbus TCP tap: a loopback listener that the driver connects to instead of the device. Each
 // accepted connection is paired with its own connection to the device, bytes are relayed both ways as they
 // arrive (so split replies and gaps reach the driver unchanged), and every complete Modbus TCP ADU seen in
-// either direction is handed to a sink with its time. The same tap serves the wire target (device = a
-// simulator's TcpServer) and the bench target (device = a real wallbox), so both leave the same trace.
+// either direction is handed to a sink with its time, as a FrameEvent tagged "modbus_tcp". The same tap
+// serves the wire target (device = a simulator's TcpServer) and the bench target (device = a real wallbox),
+// so both leave the same trace.
 //
 // It also plays the cable for the `link_down` fault: while down, every connection is dropped and the listener
 // is closed so new connects are refused; when the link returns it listens again on the same port.
@@ -18,26 +19,9 @@
 
 #include "drivers/core/clock.hpp"
 #include "drivers/core/executor.hpp"
+#include "drivers/transport/frame_event.hpp"
 
 namespace evhil::modbus {
-
-struct TapEvent {
-    enum class Kind {
-        opened,       // a client connected and the tap reached the device
-        closed,       // the pair is gone; `note` says who closed it and why
-        to_device,    // one complete ADU (MBAP header + PDU) from the driver
-        from_device,  // one complete ADU from the device
-        unframed,     // bytes that do not parse as an ADU (bad MBAP length, leftovers at close)
-    };
-    Kind kind = Kind::opened;
-    TimePoint time{};
-    std::uint32_t connection = 0;     // 1, 2, ... in accept order
-    std::vector<std::uint8_t> bytes;  // frames and unframed bytes only
-    std::string client_endpoint;      // "127.0.0.1:40312"
-    std::string device_endpoint;      // "127.0.0.1:1502"
-    std::string note;                 // closed: "device closed", "client closed", "link down", "connect failed: ..."
-    bool from_client = true;          // unframed: which side sent the bytes
-};
 
 struct TcpTapSettings {
     std::string device_host = "127.0.0.1";
@@ -49,7 +33,7 @@ struct TcpTapSettings {
 
 class TcpTap {
 public:
-    using Sink = std::function<void(TapEvent)>;
+    using Sink = std::function<void(FrameEvent)>;
 
     TcpTap(Executor& executor, TcpTapSettings settings, Sink sink);
     ~TcpTap();

@@ -8,11 +8,11 @@
 
 #include "drivers/chargers/alfen/alfen_driver.hpp"
 #include "drivers/chargers/alfen/alfen_registers.hpp"
-#include "drivers/transport/modbus/register_codec.hpp"
 #include "harness/devices/alfen/alfen_rig.hpp"
 #include "harness/devices/charger_signals.hpp"
-#include "harness/links/modbus_link.hpp"
 #include "harness/devices/rig.hpp"
+#include "harness/links/modbus_link.hpp"
+#include "harness/traces/modbus_tcp/modbus_tcp_codec.hpp"
 #include "simulators/chargers/alfen/alfen_station.hpp"
 
 namespace evhil::harness {
@@ -32,7 +32,10 @@ double mode3_value(std::string_view state) {
 // On a bench only what the driver reads off the real station is known; these exist only in a simulator.
 const std::set<std::string> simulator_only_signals{"charger.phases", "charger.writes_accepted", "charger.reboots"};
 
-class AlfenRig final : public ChargerRig {
+// The setpoint write the latencies look for: a float32 in amperes at holding register 1210 (docs/alfen.md).
+const ModbusSetpointField setpoint_field{alfen::reg::setpoint, ModbusSetpointField::Format::float32};
+
+class AlfenRig final : public ChargerRig, private PortProvider {
 public:
     AlfenRig(const DeviceSpec& device, RigContext& context)
         : context_(context), id_(device.id), bench_(context.bench), station_(make_station(device, context, bench_)) {
@@ -63,10 +66,7 @@ public:
         }
     }
 
-    modbus::ModbusPort& modbus_port(const modbus::TcpClientSettings& endpoint) override {
-        link_ = make_link(endpoint);
-        return link_->port();
-    }
+    PortProvider& ports() override { return *this; }
     void attach(chargers::ChargerDriver& driver) override {
         driver_ = dynamic_cast<alfen::AlfenDriver*>(&driver);
         if (driver_ == nullptr) {
@@ -134,17 +134,17 @@ public:
         return result;
     }
 
-    std::vector<modbus::TapEvent> take_trace_events() override { return link_->take_trace_events(); }
-
-    std::optional<double> setpoint_in(const modbus::Request& request) const override {
-        if (request.function != modbus::function::write_multiple_registers || request.address != alfen::reg::setpoint ||
-            request.values.size() != 2) {
-            return std::nullopt;
-        }
-        return modbus::decode_float32(request.values);
-    }
+    LinkTrace take_trace() override { return link_->take_trace(); }
 
 private:
+    // The Alfen driver reaches its station over Modbus TCP; the endpoint gives the timeouts (on the virtual clock
+    // on sim) and, on a bench, the real device.
+    modbus::ModbusPort& modbus_tcp(const std::string& /*device_id*/,
+                                   const modbus::TcpClientSettings& endpoint) override {
+        link_ = make_link(endpoint);
+        return link_->port();
+    }
+
     static std::unique_ptr<sim::alfen::AlfenStation> make_station(const DeviceSpec& device, RigContext& context,
                                                                   const BenchDevice* bench) {
         if (bench != nullptr) {
@@ -155,14 +155,15 @@ private:
         return std::make_unique<sim::alfen::AlfenStation>(settings, context.executor.clock(), &context.ev);
     }
 
-    // The driver's endpoint gives the timeouts (on the virtual clock on sim); on a bench also the real device.
     std::unique_ptr<ModbusLink> make_link(const modbus::TcpClientSettings& endpoint) {
+        auto codec = make_modbus_tcp_codec(setpoint_field);
         if (context_.target == "sim") {
             return make_in_process_link(*station_, context_.executor, id_,
-                                        {endpoint.connect_timeout, endpoint.response_timeout});
+                                        {endpoint.connect_timeout, endpoint.response_timeout}, codec);
         }
         WireLinkSettings settings;
         settings.client = endpoint;
+        settings.codec = codec;
         if (bench_ != nullptr) {
             settings.device_host = endpoint.host;
             settings.device_port = endpoint.port;
