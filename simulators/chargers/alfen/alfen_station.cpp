@@ -114,21 +114,14 @@ std::optional<modbus::Pdu> AlfenStation::read(const RegisterContext& context, Un
         return modbus::encode_exception(function, modbus::ExceptionCode::illegal_function);
     }
     std::array<std::uint16_t, modbus::max_read_registers> words;
-    std::array<std::uint16_t, max_row_registers> row_words;
-    std::uint32_t end = std::uint32_t{address} + count;
-    std::uint32_t at = address;
-    while (at < end) {
-        // Any unmapped register inside the range fails the whole read. A read may start or end inside a
-        // multi-register value: the station serves registers, not values.
-        const RegisterRow* row = at <= 0xFFFF ? find_register(scope, static_cast<std::uint16_t>(at)) : nullptr;
-        if (row == nullptr) {
-            return modbus::encode_exception(function, modbus::ExceptionCode::illegal_data_address);
-        }
-        encode_register(*row, row->get(context), settings_.float_nan_pattern, row_words);
-        std::uint32_t from = at - row->address;
-        std::uint32_t to = std::min<std::uint32_t>(row->count, end - row->address);
-        std::copy(row_words.begin() + from, row_words.begin() + to, words.begin() + (at - address));
-        at = row->address + to;
+    auto find = [scope](std::uint32_t at) {
+        return at <= 0xFFFF ? find_register(scope, static_cast<std::uint16_t>(at)) : nullptr;
+    };
+    auto encode = [&](const RegisterRow& row, std::span<std::uint16_t> out) {
+        encode_register(row, row.get(context), settings_.float_nan_pattern, out);
+    };
+    if (!read_register_range<max_row_registers>(address, std::span(words.data(), count), find, encode)) {
+        return modbus::encode_exception(function, modbus::ExceptionCode::illegal_data_address);
     }
     return modbus::encode_read_response(function, std::span<const std::uint16_t>(words.data(), count));
 }

@@ -346,50 +346,12 @@ constexpr std::array rows{
     RegisterRow{1215, 1, T::u16, RW, on_socket, "charge_phases", &phase_mode, WriteTarget::phases},
 };
 
-// Address -> row, one table per unit scope; -1 where nothing is mapped. Built at compile time, which also
-// rejects overlapping rows.
+// Address -> row, one table per unit scope. Built at compile time, which also rejects overlapping rows.
 constexpr std::size_t index_size = 1432;  // one past the highest mapped address (1431)
-struct AddressIndex {
-    std::array<std::int16_t, index_size> station{};
-    std::array<std::int16_t, index_size> socket{};
-};
-constexpr AddressIndex build_index() {
-    AddressIndex index;
-    index.station.fill(-1);
-    index.socket.fill(-1);
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        auto& table = rows[i].scope == UnitScope::station ? index.station : index.socket;
-        for (std::size_t offset = 0; offset < rows[i].count; ++offset) {
-            std::size_t address = rows[i].address + offset;
-            if (address >= index_size || table[address] != -1 || rows[i].count > max_row_registers) {
-                throw "register rows overlap or exceed the index";  // a compile error in a constant expression
-            }
-            table[address] = static_cast<std::int16_t>(i);
-        }
-    }
-    return index;
-}
-constexpr AddressIndex address_index = build_index();
-
-void put_u32(std::span<std::uint16_t> out, std::uint32_t value) {
-    out[0] = static_cast<std::uint16_t>(value >> 16);
-    out[1] = static_cast<std::uint16_t>(value & 0xFFFF);
-}
-void put_u64(std::span<std::uint16_t> out, std::uint64_t value) {
-    for (std::size_t i = 0; i < 4; ++i) {
-        out[i] = static_cast<std::uint16_t>(value >> (48 - 16 * i));
-    }
-}
-template <typename Unsigned>
-Unsigned to_unsigned(double value) {
-    if (!(value > 0)) {
-        return 0;
-    }
-    if (value >= static_cast<double>(std::numeric_limits<Unsigned>::max())) {
-        return std::numeric_limits<Unsigned>::max();
-    }
-    return static_cast<Unsigned>(std::llround(value));
-}
+constexpr auto station_index = build_register_index<index_size>(
+    rows, [](const RegisterRow& row) { return row.scope == UnitScope::station; }, max_row_registers);
+constexpr auto socket_index = build_register_index<index_size>(
+    rows, [](const RegisterRow& row) { return row.scope == UnitScope::socket; }, max_row_registers);
 
 }  // namespace
 
@@ -398,50 +360,13 @@ std::span<const RegisterRow> register_map() {
 }
 
 const RegisterRow* find_register(UnitScope scope, std::uint16_t address) {
-    if (address >= index_size) {
-        return nullptr;
-    }
-    std::int16_t row = scope == UnitScope::station ? address_index.station[address] : address_index.socket[address];
+    std::int16_t row = (scope == UnitScope::station ? station_index : socket_index).row_at(address);
     return row < 0 ? nullptr : &rows[static_cast<std::size_t>(row)];
 }
 
 void encode_register(const RegisterRow& row, const RegisterValue& value, FloatNanPattern nan_pattern,
                      std::span<std::uint16_t> out) {
-    bool is_nan = std::isnan(value.number);
-    bool all_ones = nan_pattern == FloatNanPattern::all_ones;
-    switch (row.type) {
-        case RegisterType::string:
-            std::fill_n(out.begin(), row.count, std::uint16_t{0});
-            for (std::size_t i = 0; i < value.text.size() && i < std::size_t{row.count} * 2; ++i) {
-                auto byte = static_cast<std::uint8_t>(value.text[i]);
-                out[i / 2] |= (i % 2 == 0) ? static_cast<std::uint16_t>(byte << 8) : byte;
-            }
-            return;
-        case RegisterType::s16:
-            out[0] = is_nan ? 0xFFFF
-                            : static_cast<std::uint16_t>(
-                                  static_cast<std::int16_t>(std::clamp(std::llround(value.number), -32768LL, 32767LL)));
-            return;
-        case RegisterType::u16:
-            out[0] = is_nan ? 0xFFFF : to_unsigned<std::uint16_t>(value.number);
-            return;
-        case RegisterType::u32:
-            put_u32(out, is_nan ? 0xFFFFFFFFu : to_unsigned<std::uint32_t>(value.number));
-            return;
-        case RegisterType::u64:
-            put_u64(out, is_nan ? ~std::uint64_t{0} : to_unsigned<std::uint64_t>(value.number));
-            return;
-        case RegisterType::f32:
-            put_u32(out, !is_nan    ? std::bit_cast<std::uint32_t>(static_cast<float>(value.number))
-                         : all_ones ? 0xFFFFFFFFu
-                                    : 0x7FC00000u);
-            return;
-        case RegisterType::f64:
-            put_u64(out, !is_nan    ? std::bit_cast<std::uint64_t>(value.number)
-                         : all_ones ? ~std::uint64_t{0}
-                                    : 0x7FF8000000000000ull);
-            return;
-    }
+    encode_register_value(row.type, row.count, value, nan_pattern, out);
 }
 
 }  // namespace evhil::sim::alfen

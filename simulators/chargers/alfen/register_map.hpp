@@ -2,32 +2,33 @@
 // The Alfen NG9xx Modbus register map as data (docs/alfen.md has the facts and their sources): one row per value,
 // with its address, size, type, access, the unit that serves it and a getter that reads the value from the
 // station model. The station answers reads by walking these rows through an O(1) address index, so adding a
-// register is adding a row, and nothing switches over addresses.
+// register is adding a row, and nothing switches over addresses. The generic parts (value types, encoding, the
+// index, the read walk) are simulators/common/modbus_registers.hpp.
 
 #include <cstdint>
 #include <span>
 #include <string_view>
 
 #include "drivers/core/clock.hpp"
+#include "simulators/common/modbus_registers.hpp"
 
 namespace evhil::sim::alfen {
 
 class AlfenStation;
 
-enum class RegisterType : std::uint8_t { string, s16, u16, u32, u64, f32, f64 };
-enum class Access : std::uint8_t { read, read_write };
+using sim::Access;
+using sim::FloatNanPattern;
+using sim::RegisterType;
+using sim::RegisterValue;
+
 // Unit 200 serves the station rows; units 1 and 2 serve the socket rows, one socket each.
 enum class UnitScope : std::uint8_t { station, socket };
 
 // What a write to a read_write row changes in the model; none for read-only rows.
 enum class WriteTarget : std::uint8_t { none, setpoint, phases, scn_limit_l1, scn_limit_l2, scn_limit_l3 };
 
-// How NaN ("reserved or unavailable") is encoded. The reference only says "NaN" for floats (UNCONFIRMED bit
-// pattern); 16-bit registers read 0xFFFF.
-enum class FloatNanPattern : std::uint8_t {
-    quiet_nan,  // 0x7FC00000 / 0x7FF8000000000000, what a C library produces for NAN
-    all_ones,   // 0xFFFF in every register, matching the documented 16-bit pattern
-};
+// How NaN ("reserved or unavailable") is encoded: the reference only says "NaN" for floats (UNCONFIRMED bit
+// pattern), so it is a setting (FloatNanPattern); 16-bit registers read 0xFFFF.
 
 // What a getter sees: the station, the socket (0 or 1; 0 for station rows) and one instant for the whole
 // request, so that every value in one read belongs to the same moment.
@@ -37,12 +38,6 @@ struct RegisterContext {
     TimePoint now;
 };
 
-// A getter's result; the row's type decides how it is encoded. Integers up to 2^53 are exact in `number`,
-// plenty for millisecond counters.
-struct RegisterValue {
-    double number = 0;
-    std::string_view text;  // STRING rows only
-};
 using RegisterGetter = RegisterValue (*)(const RegisterContext&);
 
 struct RegisterRow {
