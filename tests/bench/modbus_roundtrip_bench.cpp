@@ -7,11 +7,11 @@
 #include <thread>
 
 #include "drivers/core/executor.hpp"
-#include "tests/support/libmodbus_client.hpp"
 #include "drivers/transport/modbus/register_codec.hpp"
 #include "drivers/transport/modbus/tcp_server.hpp"
 #include "simulators/chargers/alfen/alfen_station.hpp"
 #include "simulators/physics/ev.hpp"
+#include "tests/support/libmodbus_client.hpp"
 
 namespace {
 

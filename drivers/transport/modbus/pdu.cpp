@@ -13,6 +13,22 @@ void put_u16(Pdu& out, std::uint16_t value) {
     out.push_back(static_cast<std::uint8_t>(value & 0xFF));
 }
 
+// Writes into a PDU already sized for it: the hot paths (every poll encodes a read and its reply) then allocate
+// once per PDU and never grow it.
+void set_u16(Pdu& out, std::size_t at, std::uint16_t value) {
+    out[at] = static_cast<std::uint8_t>(value >> 8);
+    out[at + 1] = static_cast<std::uint8_t>(value & 0xFF);
+}
+
+// Function code, address and a second 16-bit field: reads, single writes and write acks.
+Pdu address_pdu(std::uint8_t function_code, std::uint16_t address, std::uint16_t second) {
+    Pdu pdu(5);
+    pdu[0] = function_code;
+    set_u16(pdu, 1, address);
+    set_u16(pdu, 3, second);
+    return pdu;
+}
+
 std::uint16_t get_u16(std::span<const std::uint8_t> bytes, std::size_t offset) {
     return static_cast<std::uint16_t>((bytes[offset] << 8) | bytes[offset + 1]);
 }
@@ -58,17 +74,11 @@ std::optional<ExceptionCode> parse_exception_code(const std::string& text) {
 }
 
 Pdu encode_read_holding(std::uint16_t address, std::uint16_t count) {
-    Pdu pdu{function::read_holding_registers};
-    put_u16(pdu, address);
-    put_u16(pdu, count);
-    return pdu;
+    return address_pdu(function::read_holding_registers, address, count);
 }
 
 Pdu encode_write_single(std::uint16_t address, std::uint16_t value) {
-    Pdu pdu{function::write_single_register};
-    put_u16(pdu, address);
-    put_u16(pdu, value);
-    return pdu;
+    return address_pdu(function::write_single_register, address, value);
 }
 
 Pdu encode_write_multiple(std::uint16_t address, std::span<const std::uint16_t> values) {
@@ -130,10 +140,11 @@ std::variant<Request, ExceptionCode> decode_request(std::span<const std::uint8_t
 }
 
 Pdu encode_read_response(std::uint8_t function_code, std::span<const std::uint16_t> registers) {
-    Pdu pdu{function_code, static_cast<std::uint8_t>(registers.size() * 2)};
-    pdu.reserve(2 + registers.size() * 2);
-    for (auto value : registers) {
-        put_u16(pdu, value);
+    Pdu pdu(2 + registers.size() * 2);
+    pdu[0] = function_code;
+    pdu[1] = static_cast<std::uint8_t>(registers.size() * 2);
+    for (std::size_t i = 0; i < registers.size(); ++i) {
+        set_u16(pdu, 2 + 2 * i, registers[i]);
     }
     return pdu;
 }
@@ -143,10 +154,7 @@ Pdu encode_write_single_response(std::uint16_t address, std::uint16_t value) {
 }
 
 Pdu encode_write_multiple_response(std::uint16_t address, std::uint16_t count) {
-    Pdu pdu{function::write_multiple_registers};
-    put_u16(pdu, address);
-    put_u16(pdu, count);
-    return pdu;
+    return address_pdu(function::write_multiple_registers, address, count);
 }
 
 Pdu encode_exception(std::uint8_t function_code, ExceptionCode code) {
