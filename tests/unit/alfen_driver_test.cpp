@@ -64,6 +64,45 @@ TEST_F(DriverFixture, SetCurrentIsWrittenAtOnceAndVerified) {
     EXPECT_TRUE(driver.status().charging);
 }
 
+TEST_F(DriverFixture, PhasesAreSwitchedThrough1215OnlyWhenAskedFor) {
+    ev.plug_in();
+    driver.start();
+    executor.run_for(2s);
+    driver.command({10.0, 0});  // 0 leaves the phases alone
+    executor.run_for(2s);
+    EXPECT_EQ(station.phase_mode(0), 3);
+    driver.command({10.0, 1});
+    executor.run_for(Duration{0});
+    EXPECT_EQ(station.phase_mode(0), 1);  // written at once
+    executor.run_for(2s);
+    EXPECT_EQ(driver.status().phase_count, 1);
+    EXPECT_EQ(driver.commanded()->phases, 1);
+    driver.command({10.0, 3});
+    executor.run_for(2s);
+    EXPECT_EQ(driver.status().phase_count, 3);
+}
+
+TEST(AlfenDriverPhases, AStationThatIgnores1215IsWrittenOnceNotEveryPoll) {
+    VirtualClock clock(TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 6 / 21)));
+    Executor executor(clock);
+    sim::alfen::AlfenStationSettings settings;
+    settings.allow_1p3p = false;
+    sim::alfen::AlfenStation station(settings, clock, nullptr);
+    modbus::InProcessServer server(station, clock, "alfen");
+    modbus::InProcessClient port(executor, server);
+    AlfenDriver driver(executor, port, AlfenDriverSettings{}, Rng(7));
+    executor.schedule_every(1s, [&] { station.step(1s); });
+    driver.start();
+    executor.run_for(2s);
+    auto before = station.writes_accepted();
+    driver.command({0.0, 1});
+    executor.run_for(20s);
+    EXPECT_EQ(station.phase_mode(0), 3);
+    // The 0 A setpoint (once, plus its keep-alives) and one phase write, not one per poll.
+    EXPECT_LE(station.writes_accepted() - before, 4U);
+    EXPECT_EQ(driver.status().phase_count, 3);
+}
+
 TEST_F(DriverFixture, RewritesWellInsideTheValidityTime) {
     driver.start();
     driver.set_current(16.0);

@@ -35,6 +35,7 @@ AlfenDriver::AlfenDriver(Executor& executor, modbus::ModbusPort& port, AlfenDriv
                    [this] {
                        port_.disconnect();
                        write_in_flight_ = false;
+                       phases_written_.reset();
                        status_.connected = false;
                    },
                    [this] { on_running(); }, [this] { poll(); }}) {}
@@ -47,8 +48,12 @@ void AlfenDriver::command(const chargers::ChargeCommand& command) {
     double amps = std::max(0.0, command.current_a);
     bool changed = !commanded_a_ || std::abs(*commanded_a_ - amps) > 1e-6;
     commanded_a_ = amps;
-    if (changed && supervisor_.running() && !supervisor_.suspended()) {
-        write_setpoint("new setpoint");
+    commanded_phases_ = command.phases == 1 || command.phases == 3 ? command.phases : 0;
+    if (supervisor_.running() && !supervisor_.suspended()) {
+        if (changed) {
+            write_setpoint("new setpoint");
+        }
+        check_phases();
     }
 }
 
@@ -56,7 +61,7 @@ std::optional<chargers::ChargeCommand> AlfenDriver::commanded() const {
     if (!commanded_a_) {
         return std::nullopt;
     }
-    return chargers::ChargeCommand{*commanded_a_, 0};
+    return chargers::ChargeCommand{*commanded_a_, commanded_phases_};
 }
 
 bool AlfenDriver::command_settled() const {
@@ -193,6 +198,7 @@ void AlfenDriver::finish_poll(const Block& measurements, const Block& energy, co
     verify_last_write();
     if (supervisor_.running()) {
         check_setpoint_upkeep();
+        check_phases();
     }
     if (supervisor_.running() && last_station_info_ &&
         executor_.now() - *last_station_info_ >= settings_.station_info_interval) {
@@ -260,6 +266,35 @@ void AlfenDriver::check_setpoint_upkeep() {
                std::abs(alfen_.setpoint_readback_a - *commanded_a_) > settings_.verify_tolerance_a) {
         write_setpoint("station lost the setpoint");
     }
+}
+
+// 1215 switches between one and three phases where the station allows it ("Allow 1- and 3-phased charging"); a
+// station that does not acknowledges the write and keeps its phases, so a mismatch after the write is reported once
+// rather than rewritten every poll. Whether the station pauses the session around the switch itself is UNCONFIRMED
+// (the public drivers write 1215 directly, as this one does).
+void AlfenDriver::check_phases() {
+    if (commanded_phases_ == 0 || !status_.valid || status_.phase_count == commanded_phases_) {
+        return;
+    }
+    if (phases_written_ == commanded_phases_) {
+        log::get(name_)->warn("1215 still reads {} phases after writing {}: phase switching is off on the station",
+                              status_.phase_count, commanded_phases_);
+        phases_written_ = -commanded_phases_;  // reported; written again only for another value or connection
+        return;
+    }
+    if (phases_written_ == -commanded_phases_) {
+        return;
+    }
+    int phases = commanded_phases_;
+    phases_written_ = phases;
+    auto started = executor_.now();
+    supervisor_.count_write();
+    port_.write_register(settings_.socket_unit, reg::phases, static_cast<std::uint16_t>(phases),
+                         [this, phases, started](const modbus::PortResult<modbus::Done>& result) {
+                             if (supervisor_.record(started, request_error(result))) {
+                                 log::get(name_)->info("wrote {} phases to 1215", phases);
+                             }
+                         });
 }
 
 const std::vector<std::string>& alfen_driver_setting_keys() {

@@ -94,6 +94,8 @@ private:
     void read_block(std::uint8_t unit, const RegisterBlock& block, BlockHandler then, std::function<void()> failed);
     void write_setpoint(const char* reason);
     void check_setpoint_upkeep();
+    // Writes 1215 when the command asks for phases the station does not report; once per requested value.
+    void check_phases();
     void verify_last_write();
 
     Executor& executor_;
@@ -110,6 +112,8 @@ private:
     std::optional<double> acknowledged_a_;  // the last setpoint the station acknowledged
     std::optional<TimePoint> last_station_info_;
     bool write_in_flight_ = false;
+    int commanded_phases_ = 0;           // 1 or 3; 0 leaves 1215 alone
+    std::optional<int> phases_written_;  // the last value written to 1215 on this connection
     std::function<void()> on_update_;
 };
 
