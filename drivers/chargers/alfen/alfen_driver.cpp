@@ -135,21 +135,22 @@ void AlfenDriver::read_station_info(std::function<void(bool)> done) {
         failed);
 }
 
+// The blocks of one poll wait in members rather than in the handlers' captures: one poll is in flight at a time
+// (the supervisor starts the next when this one finished), and a capture of a block would copy it.
 void AlfenDriver::poll() {
     const auto unit = settings_.socket_unit;
     auto failed = [this] { supervisor_.poll_finished(); };
     read_block(
         unit, reg::measurements,
         [this, unit, failed](const Block& measurements) {
+            poll_measurements_ = measurements;
             read_block(
                 unit, reg::energy,
-                [this, unit, failed, measurements](const Block& energy) {
+                [this, unit, failed](const Block& energy) {
+                    poll_energy_ = energy;
                     read_block(
                         unit, reg::socket_status,
-                        [this, measurements, energy](const Block& status) {
-                            finish_poll(measurements, energy, status);
-                        },
-                        failed);
+                        [this](const Block& status) { finish_poll(poll_measurements_, poll_energy_, status); }, failed);
                 },
                 failed);
         },

@@ -112,6 +112,8 @@ private:
     std::optional<double> acknowledged_a_;  // the last setpoint the station acknowledged
     std::optional<TimePoint> last_station_info_;
     bool write_in_flight_ = false;
+    Block poll_measurements_;  // the blocks of the poll in flight
+    Block poll_energy_;
     int commanded_phases_ = 0;           // 1 or 3; 0 leaves 1215 alone
     std::optional<int> phases_written_;  // the last value written to 1215 on this connection
     std::function<void()> on_update_;

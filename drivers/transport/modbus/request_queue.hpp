@@ -58,14 +58,17 @@ public:
         current_.reset();
         ++*epoch_;
     }
-    // Runs `task` on the executor unless clear() was called or the queue destroyed in between.
-    void post_guarded(std::function<void()> task) {
-        executor_.post([weak = std::weak_ptr<std::uint64_t>(epoch_), epoch = *epoch_, task = std::move(task)] {
-            auto current = weak.lock();
-            if (current && *current == epoch) {
-                task();
-            }
-        });
+    // Runs `task` on the executor unless clear() was called or the queue destroyed in between. A template, so the
+    // task lands in the executor's one type-erased function rather than in a second one inside it.
+    template <typename Task>
+    void post_guarded(Task task) {
+        executor_.post(
+            [weak = std::weak_ptr<std::uint64_t>(epoch_), epoch = *epoch_, task = std::move(task)]() mutable {
+                auto current = weak.lock();
+                if (current && *current == epoch) {
+                    task();
+                }
+            });
     }
 
 private:
