@@ -234,15 +234,18 @@ std::vector<LimitedCommand> SafetyLimiter::apply(const std::vector<LimiterInput>
     }
     std::vector<std::size_t> active;
     std::vector<std::size_t> idle;
+    std::vector<std::size_t> empty;
     for (std::size_t i = 0; i < n; ++i) {
         if (chargers[i].never_reached) {
             active.push_back(i);  // its share is kept until it is connected and says what its vehicle does
         } else if (chargers[i].reachable) {
-            (chargers[i].vehicle_active ? active : idle).push_back(i);
+            auto& tier = !chargers[i].vehicle_present ? empty : chargers[i].vehicle_active ? active : idle;
+            tier.push_back(i);
         }
     }
     serve(active);
     serve(idle);
+    serve(empty);
     return finish(std::move(out), chargers);
 }
 

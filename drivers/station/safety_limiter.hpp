@@ -10,7 +10,9 @@
 // share it max-min fairly: nobody gets more than they asked for, and what one does not take the others may.
 // Chargers whose vehicle draws or asks for current (IEC 61851 state C or D) are served first; chargers whose
 // vehicle is idle (plugged in and waiting, or full, in state B) share what is left, so an EV that has finished
-// hands its share to the others within one control cycle and still gets an offer as soon as there is room. A
+// hands its share to the others within one control cycle and still gets an offer as soon as there is room.
+// Chargers with no vehicle (state A) come last: what is left after every plugged-in car, so that a car plugged in
+// finds an offer at once if there is room, yet an empty socket never takes a share from a car. A
 // charger whose driver has lost it is counted at the most it may still draw on its own (its last command or its
 // fallback current, whichever is higher), because the limiter cannot reach it. A charger the station has not yet
 // reached (at start, before its first status) is served with the active ones: it keeps a fair share in reserve,
@@ -52,6 +54,7 @@ struct LimiterInput {
     bool reachable = true;             // the driver is running and talking to the charger
     bool never_reached = false;        // not yet reachable since the station started: its share is kept for it
     bool vehicle_active = false;       // the vehicle draws or asks for current (state C or D), or is starting
+    bool vehicle_present = true;       // false in state A: nobody to charge, served after every plugged-in car
     double station_max_current_a = 0;  // 0 = unknown
     double vehicle_max_current_a = 0;  // 0 = unknown
     double fallback_current_a = 0;     // what the station applies on its own when it loses its controller

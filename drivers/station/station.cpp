@@ -105,18 +105,22 @@ bool Station::vehicle_active(Charger& charger, bool reachable) {
     bool offered =
         reachable && charger.sent_a && std::abs(*charger.sent_a) >= charger.config.limits.min_current_a - 1e-9;
     bool plugged = vehicle != VehicleState::A && vehicle != VehicleState::unknown;
-    if (!offered || !plugged) {
-        charger.offered_at.reset();  // a new offer, or a new plug-in, gets a new grace
-        charger.charged_since_offer = false;
-    } else if (!charger.offered_at) {
+    if (!plugged) {
+        charger.offered_at.reset();  // a new plug-in gets a new grace
+        charger.charged_since_plug_in = false;
+        return false;
+    }
+    if (offered && !charger.offered_at) {
+        // One grace per plug-in, from its first usable offer: an offer withdrawn and made again does not renew it,
+        // or two idle cars on one circuit would hand the whole of it to each other in turn.
         charger.offered_at = executor_.now();
     }
     if (vehicle == VehicleState::C || vehicle == VehicleState::D) {
-        charger.charged_since_offer = true;
+        charger.charged_since_plug_in = true;
         return true;
     }
     // A vehicle that has charged and gone back to B is full or paused: it hands its share on at once.
-    return charger.offered_at && !charger.charged_since_offer &&
+    return offered && charger.offered_at && !charger.charged_since_plug_in &&
            executor_.now() - *charger.offered_at < charger.config.vehicle_start_grace;
 }
 
@@ -136,6 +140,7 @@ void Station::control_cycle() {
         charger.reached = charger.reached || in.reachable;
         in.never_reached = !charger.reached;
         in.vehicle_active = vehicle_active(charger, in.reachable);
+        in.vehicle_present = status.vehicle != chargers::VehicleState::A;
         in.station_max_current_a = status.station_max_current_a;
         in.vehicle_max_current_a = status.vehicle_max_current_a;
         in.fallback_current_a = status.fallback_current_a;

@@ -46,8 +46,8 @@ public:
         std::optional<double> sent_a;           // what the driver was last told
         std::uint64_t suppressed_commands = 0;  // cycles of a read-only charger: computed, never sent
         bool reached = false;                   // reachable at least once since start
-        std::optional<TimePoint> offered_at;    // since when its vehicle has an offer it can use (reachable)
-        bool charged_since_offer = false;       // its vehicle drew current (C or D) since that offer
+        std::optional<TimePoint> offered_at;    // its vehicle's first usable offer since it was plugged in
+        bool charged_since_plug_in = false;     // its vehicle drew current (C or D) since it was plugged in
     };
 
     // Builds every driver from the charger table; throws ConfigError for settings a kind refuses.
@@ -80,7 +80,7 @@ public:
     void control_cycle();
 
 private:
-    // C or D, or B while a fresh offer is within its start grace; updates the charger's offer bookkeeping.
+    // C or D, or B within the start grace of its plug-in's first offer; updates the charger's offer bookkeeping.
     bool vehicle_active(Charger& charger, bool reachable);
 
     Executor& executor_;

@@ -132,6 +132,22 @@ TEST(SafetyLimiter, AChargerNotYetReachedKeepsItsShareOfTheCircuit) {
     EXPECT_EQ(out[1].bound, Bound::below_minimum);
 }
 
+TEST(SafetyLimiter, AnEmptySocketGetsOnlyWhatThePluggedInCarsLeave) {
+    SafetyLimiter limiter({{"garage", 16, ""}});
+    auto empty = charging(16, "garage");
+    empty.vehicle_active = false;
+    empty.vehicle_present = false;
+    auto idle = charging(16, "garage");
+    idle.vehicle_active = false;  // plugged in, full
+    auto out = limiter.apply({empty, idle});
+    EXPECT_EQ(out[1].current_a, 16);
+    EXPECT_EQ(out[0].current_a, 0);
+    EXPECT_EQ(out[0].bound, Bound::circuit);
+    out = limiter.apply({empty, charging(10, "garage")});
+    EXPECT_EQ(out[1].current_a, 10);
+    EXPECT_EQ(out[0].current_a, 6);  // what is left, so a car plugged in there can start at once
+}
+
 TEST(SafetyLimiter, RefusesAnUnknownParentAndACycle) {
     EXPECT_THROW(SafetyLimiter({{"garage", 20, "nowhere"}}), std::invalid_argument);
     EXPECT_THROW(SafetyLimiter({{"a", 20, "b"}, {"b", 20, "a"}}), std::invalid_argument);

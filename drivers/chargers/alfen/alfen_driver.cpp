@@ -53,7 +53,7 @@ void AlfenDriver::command(const chargers::ChargeCommand& command) {
         if (changed) {
             write_setpoint("new setpoint");
         }
-        check_phases();
+        check_phases(std::nullopt);
     }
 }
 
@@ -110,7 +110,7 @@ void AlfenDriver::read_block(std::uint8_t unit, const RegisterBlock& block, Bloc
                                  });
 }
 
-void AlfenDriver::read_station_info(std::function<void(bool)> done) {
+void AlfenDriver::read_station_info(const std::function<void(bool)>& done) {
     auto failed = [done] { done(false); };
     read_block(
         settings_.station_unit, reg::identification,
@@ -138,6 +138,7 @@ void AlfenDriver::read_station_info(std::function<void(bool)> done) {
 // The blocks of one poll wait in members rather than in the handlers' captures: one poll is in flight at a time
 // (the supervisor starts the next when this one finished), and a capture of a block would copy it.
 void AlfenDriver::poll() {
+    poll_started_ = executor_.now();
     const auto unit = settings_.socket_unit;
     auto failed = [this] { supervisor_.poll_finished(); };
     read_block(
@@ -199,7 +200,7 @@ void AlfenDriver::finish_poll(const Block& measurements, const Block& energy, co
     verify_last_write();
     if (supervisor_.running()) {
         check_setpoint_upkeep();
-        check_phases();
+        check_phases(poll_started_);
     }
     if (supervisor_.running() && last_station_info_ &&
         executor_.now() - *last_station_info_ >= settings_.station_info_interval) {
@@ -270,31 +271,39 @@ void AlfenDriver::check_setpoint_upkeep() {
 }
 
 // 1215 switches between one and three phases where the station allows it ("Allow 1- and 3-phased charging"); a
-// station that does not acknowledges the write and keeps its phases, so a mismatch after the write is reported once
-// rather than rewritten every poll. Whether the station pauses the session around the switch itself is UNCONFIRMED
-// (the public drivers write 1215 directly, as this one does).
-void AlfenDriver::check_phases() {
+// station that does not acknowledges the write and keeps its phases. So the driver writes a value once per
+// connection, and only a poll started after the station acknowledged it may conclude that switching is off: that
+// is reported once rather than rewritten every poll. A refused write is tried again. Whether the station pauses the
+// session around the switch itself is UNCONFIRMED (the public drivers write 1215 directly, as this one does).
+void AlfenDriver::check_phases(std::optional<TimePoint> poll_started) {
     if (commanded_phases_ == 0 || !status_.valid || status_.phase_count == commanded_phases_) {
         return;
     }
     if (phases_written_ == commanded_phases_) {
-        log::get(name_)->warn("1215 still reads {} phases after writing {}: phase switching is off on the station",
-                              status_.phase_count, commanded_phases_);
-        phases_written_ = -commanded_phases_;  // reported; written again only for another value or connection
-        return;
-    }
-    if (phases_written_ == -commanded_phases_) {
+        bool read_after_ack = poll_started && phases_acknowledged_at_ && *poll_started > *phases_acknowledged_at_;
+        if (read_after_ack && !phases_reported_) {
+            log::get(name_)->warn("1215 still reads {} phases after writing {}: phase switching is off on the station",
+                                  status_.phase_count, commanded_phases_);
+            phases_reported_ = true;
+        }
         return;
     }
     int phases = commanded_phases_;
     phases_written_ = phases;
+    phases_acknowledged_at_.reset();
+    phases_reported_ = false;
     auto started = executor_.now();
     supervisor_.count_write();
     port_.write_register(settings_.socket_unit, reg::phases, static_cast<std::uint16_t>(phases),
                          [this, phases, started](const modbus::PortResult<modbus::Done>& result) {
-                             if (supervisor_.record(started, request_error(result))) {
-                                 log::get(name_)->info("wrote {} phases to 1215", phases);
+                             if (!supervisor_.record(started, request_error(result))) {
+                                 if (phases_written_ == phases) {
+                                     phases_written_.reset();  // refused: the next poll tries again
+                                 }
+                                 return;
                              }
+                             phases_acknowledged_at_ = executor_.now();
+                             log::get(name_)->info("wrote {} phases to 1215", phases);
                          });
 }
 

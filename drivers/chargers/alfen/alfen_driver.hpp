@@ -85,7 +85,7 @@ private:
     void open();
     void on_running();
     // Station identification and limits from unit 200; `done(true)` once both blocks are read.
-    void read_station_info(std::function<void(bool)> done);
+    void read_station_info(const std::function<void(bool)>& done);
     void poll();
     void finish_poll(const Block& measurements, const Block& energy, const Block& status);
     void decode_measurements(const Block& measurements, const Block& energy);
@@ -94,8 +94,9 @@ private:
     void read_block(std::uint8_t unit, const RegisterBlock& block, BlockHandler then, std::function<void()> failed);
     void write_setpoint(const char* reason);
     void check_setpoint_upkeep();
-    // Writes 1215 when the command asks for phases the station does not report; once per requested value.
-    void check_phases();
+    // Writes 1215 when the command asks for phases the station does not report, once per value and connection;
+    // `poll_started` is the start of the poll whose status is at hand (none outside a poll).
+    void check_phases(std::optional<TimePoint> poll_started);
     void verify_last_write();
 
     Executor& executor_;
@@ -116,6 +117,9 @@ private:
     Block poll_energy_;
     int commanded_phases_ = 0;           // 1 or 3; 0 leaves 1215 alone
     std::optional<int> phases_written_;  // the last value written to 1215 on this connection
+    std::optional<TimePoint> phases_acknowledged_at_;
+    bool phases_reported_ = false;  // "switching is off" logged for phases_written_
+    std::optional<TimePoint> poll_started_;
     std::function<void()> on_update_;
 };
 
