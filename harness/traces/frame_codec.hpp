@@ -14,6 +14,9 @@ namespace evhil::harness {
 
 using FrameBytes = std::span<const std::uint8_t>;
 
+// "0a 1b 2c": bytes as the text trace shows them, for codecs and for unframed bytes (protocol_trace.cpp).
+std::string hex_bytes(FrameBytes bytes);
+
 // How pcapng carries the protocol's frames: inside synthetic IPv4/TCP segments to and from `device_port`, so that
 // Wireshark's dissector for the protocol picks them up without "Decode As".
 struct PcapEncapsulation {

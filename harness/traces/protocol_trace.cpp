@@ -23,14 +23,6 @@ using Bytes = std::span<const std::uint8_t>;
 
 // ---- text -------------------------------------------------------------------------------------------------------
 
-std::string hex_bytes(Bytes bytes) {
-    std::string out;
-    for (auto byte : bytes) {
-        out += fmt::format("{}{:02x}", out.empty() ? "" : " ", byte);
-    }
-    return out;
-}
-
 const FrameCodec& codec_of(const ProtocolTrace& trace) {
     if (!trace.codec) {
         throw std::logic_error("protocol trace of " + trace.device + " has no codec");
@@ -358,6 +350,14 @@ void write_file(const std::filesystem::path& path, std::string_view contents) {
 }
 
 }  // namespace
+
+std::string hex_bytes(FrameBytes bytes) {
+    std::string out;
+    for (auto byte : bytes) {
+        out += fmt::format("{}{:02x}", out.empty() ? "" : " ", byte);
+    }
+    return out;
+}
 
 std::string format_text_trace(const ProtocolTrace& trace) {
     std::string out;

@@ -8,11 +8,6 @@
 namespace evhil::modbus {
 namespace {
 
-void put_u16(Pdu& out, std::uint16_t value) {
-    out.push_back(static_cast<std::uint8_t>(value >> 8));
-    out.push_back(static_cast<std::uint8_t>(value & 0xFF));
-}
-
 // Writes into a PDU already sized for it: the hot paths (every poll encodes a read and its reply) then allocate
 // once per PDU and never grow it.
 void set_u16(Pdu& out, std::size_t at, std::uint16_t value) {
@@ -82,12 +77,13 @@ Pdu encode_write_single(std::uint16_t address, std::uint16_t value) {
 }
 
 Pdu encode_write_multiple(std::uint16_t address, std::span<const std::uint16_t> values) {
-    Pdu pdu{function::write_multiple_registers};
-    put_u16(pdu, address);
-    put_u16(pdu, static_cast<std::uint16_t>(values.size()));
-    pdu.push_back(static_cast<std::uint8_t>(values.size() * 2));
-    for (auto value : values) {
-        put_u16(pdu, value);
+    Pdu pdu(6 + values.size() * 2);
+    pdu[0] = function::write_multiple_registers;
+    set_u16(pdu, 1, address);
+    set_u16(pdu, 3, static_cast<std::uint16_t>(values.size()));
+    pdu[5] = static_cast<std::uint8_t>(values.size() * 2);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        set_u16(pdu, 6 + 2 * i, values[i]);
     }
     return pdu;
 }

@@ -77,14 +77,6 @@ std::string hex_pdu(FrameBytes pdu, bool is_request) {
     return out;
 }
 
-std::string hex_bytes(FrameBytes bytes) {
-    std::string out;
-    for (std::size_t at = 0; at < bytes.size(); ++at) {
-        append_field(out, bytes.subspan(at, 1));
-    }
-    return out;
-}
-
 // ---- baseline ---------------------------------------------------------------------------------------------------
 
 bool is_known_function(std::uint8_t code) {
