@@ -74,22 +74,29 @@ bool Executor::fire_due_timers() {
     bool fired = false;
     // One timer at a time: a task may cancel or schedule others, so the queue is re-read after each.
     while (!stopped_ && !queue_.empty() && queue_.begin()->first.first <= now()) {
-        auto [key, id] = *queue_.begin();
-        queue_.erase(queue_.begin());
+        // The queue's node is reused for a periodic timer's next due time, and its task is moved out while it runs
+        // (it may cancel its own timer) and back afterwards: no allocation per firing.
+        auto node = queue_.extract(queue_.begin());
+        const Key key = node.key();
+        const TimerId id = node.mapped();
         auto& entry = timers_.at(id);
-        Task task;
-        if (entry.second.period > Duration{0}) {
-            Key next{key.first + entry.second.period, ++next_sequence_};
-            entry.first = next;
-            queue_.emplace(next, id);
-            task = entry.second.task;  // copy: the task may cancel its own timer while running
+        Task task = std::move(entry.second.task);
+        const bool periodic = entry.second.period > Duration{0};
+        if (periodic) {
+            node.key() = Key{key.first + entry.second.period, ++next_sequence_};
+            entry.first = node.key();
+            queue_.insert(std::move(node));
         } else {
-            task = std::move(entry.second.task);
             timers_.erase(id);
         }
         ++timers_fired_;
         fired = true;
         task();
+        if (periodic) {
+            if (auto still = timers_.find(id); still != timers_.end()) {
+                still->second.second.task = std::move(task);
+            }
+        }
         run_ready();
     }
     return fired;

@@ -79,6 +79,12 @@ bool read_register_range(std::uint16_t address, std::span<std::uint16_t> out, Fi
         if (row == nullptr) {
             return false;
         }
+        if (at == row->address && at + row->count <= end) {
+            // The common case, a whole value: straight into the answer.
+            encode(*row, out.subspan(at - address, row->count));
+            at += row->count;
+            continue;
+        }
         encode(*row, std::span<std::uint16_t>(row_words));
         const std::uint32_t from = at - row->address;
         const std::uint32_t to = std::min<std::uint32_t>(row->count, end - row->address);

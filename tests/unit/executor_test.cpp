@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
@@ -51,6 +53,27 @@ TEST(VirtualClock, PeriodicTimerDoesNotDriftAndCanCancelItself) {
     executor.run_for(1h);
     EXPECT_EQ(count, 400);
     EXPECT_FALSE(executor.is_scheduled(id));
+}
+
+// A periodic task is one object for the timer's whole life (not a copy per firing), and it may cancel its own timer
+// and schedule a replacement from inside itself.
+TEST(VirtualClock, PeriodicTaskKeepsItsStateAndMayReplaceItsOwnTimer) {
+    VirtualClock clock(start_time());
+    Executor executor(clock);
+    std::vector<int> seen;
+    Executor::TimerId first = 0;
+    int replacement_firings = 0;
+    first = executor.schedule_every(1s, [&, calls = 0]() mutable {
+        seen.push_back(++calls);
+        if (calls == 3) {
+            executor.cancel(first);
+            executor.schedule_every(1s, [&] { ++replacement_firings; });
+        }
+    });
+    executor.run_for(10s);
+    EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+    EXPECT_EQ(replacement_firings, 7);
+    EXPECT_FALSE(executor.is_scheduled(first));
 }
 
 TEST(VirtualClock, PostedWorkRunsBeforeTimeAdvances) {
