@@ -7,6 +7,9 @@ packages=(
     build-essential cmake ninja-build pkg-config ccache git
     libboost-dev libboost-system-dev
     libmodbus-dev
+    libsdbus-c++-dev
+    dbus-daemon dbus-bin  # a private bus for the Venus tests and evhil sim gx; dbus-send, dbus-monitor
+    systemd  # busctl, the D-Bus conformance tests' client (nothing here runs systemd itself)
     libyaml-cpp-dev
     nlohmann-json3-dev
     libcli11-dev
