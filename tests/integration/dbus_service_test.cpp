@@ -262,7 +262,7 @@ TEST(DbusConnection, AnAddressWithNoDaemonIsAConnectError) {
     std::optional<std::string> error;
     executor.post([&] {
         connection.open([&](std::optional<std::string> e) {
-            error = e;
+            error = std::move(e);
             executor.stop();
         });
     });

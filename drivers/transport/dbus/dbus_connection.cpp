@@ -26,9 +26,12 @@ DbusConnection::DbusConnection(Executor& executor, std::string address)
     : executor_(executor), address_(std::move(address)) {}
 
 DbusConnection::~DbusConnection() {
-    close();
-    if (connector_.joinable()) {
-        connector_.join();
+    try {
+        close();
+        if (connector_.joinable()) {
+            connector_.join();
+        }
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing is left to tell at teardown
     }
 }
 
