@@ -94,21 +94,31 @@ void Daemon::restore_state() {
         logger()->info("no state file {} yet; starting from the configuration", config_.state_file);
         return;
     }
-    station_->restore(state->user);
+    auto users = state->users;
+    if (auto whole_station = users.find("*"); whole_station != users.end()) {
+        auto setting = whole_station->second;  // format 1: one setting for every charger
+        users.erase(whole_station);
+        for (const auto& charger : station_->chargers()) {
+            users.emplace(charger.config.id, setting);
+        }
+    }
+    station_->restore(users);
     for (const auto& [id, session] : state->sessions) {
         if (auto* driver = station_->driver(id)) {
             driver->restore_session(session);
         }
     }
-    logger()->info("restored from {}: charging {}, {:.1f} A", config_.state_file,
-                   state->user.enabled ? "enabled" : "stopped", state->user.current_a);
+    for (const auto& [id, user] : station_->user_settings()) {
+        logger()->info("restored {} from {}: charging {}, {:.1f} A", id, config_.state_file,
+                       user.enabled ? "enabled" : "stopped", user.current_a);
+    }
 }
 
 void Daemon::save_state() {
     if (config_.state_file.empty()) {
         return;
     }
-    PersistedState state{station_->user(), {}};
+    PersistedState state{station_->user_settings(), {}};
     for (const auto& charger : station_->chargers()) {
         state.sessions.emplace(charger.config.id, charger.driver->session());
     }

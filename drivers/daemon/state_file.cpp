@@ -1,5 +1,7 @@
 #include "drivers/daemon/state_file.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -14,7 +16,7 @@ namespace evhil::daemon {
 namespace {
 
 using Json = nlohmann::json;
-constexpr int format_version = 1;
+constexpr int format_version = 2;  // 2: settings per charger; 1 (one for the station) is still read
 
 std::int64_t to_unix_ms(TimePoint t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -34,22 +36,45 @@ std::string to_json(const PersistedState& state) {
                             {"last_energy_wh", s.last_energy_wh},
                             {"last_duration_s", s.last_duration_s}};
     }
-    Json out{{"version", format_version},
-             {"user", {{"enabled", state.user.enabled}, {"current_a", state.user.current_a}}},
-             {"sessions", std::move(sessions)}};
+    Json users = Json::object();
+    for (const auto& [id, user] : state.users) {
+        users[id] = Json{{"mode", static_cast<int>(user.mode)},
+                         {"enabled", user.enabled},
+                         {"current_a", user.current_a},
+                         // JSON has no infinity: no cap is null
+                         {"max_current_a", std::isfinite(user.max_current_a) ? Json(user.max_current_a) : Json()},
+                         {"custom_name", user.custom_name}};
+    }
+    Json out{{"version", format_version}, {"users", std::move(users)}, {"sessions", std::move(sessions)}};
     return out.dump(2) + "\n";
 }
 
 std::optional<PersistedState> from_json(const std::string& text, std::string& error) {
     try {
         auto in = Json::parse(text);
-        if (in.at("version").get<int>() != format_version) {
+        const int version = in.at("version").get<int>();
+        if (version != format_version && version != 1) {
             error = fmt::format("unknown state format version {}", in.at("version").dump());
             return std::nullopt;
         }
         PersistedState state;
-        state.user.enabled = in.at("user").at("enabled").get<bool>();
-        state.user.current_a = in.at("user").at("current_a").get<double>();
+        if (version == 1) {
+            station::UserSettings user;
+            user.enabled = in.at("user").at("enabled").get<bool>();
+            user.current_a = in.at("user").at("current_a").get<double>();
+            state.users.emplace("*", user);
+        } else {
+            for (const auto& [id, u] : in.at("users").items()) {
+                station::UserSettings user;
+                user.mode = static_cast<station::ChargeMode>(u.at("mode").get<int>());
+                user.enabled = u.at("enabled").get<bool>();
+                user.current_a = u.at("current_a").get<double>();
+                const auto& max = u.at("max_current_a");
+                user.max_current_a = max.is_null() ? station::unlimited : max.get<double>();
+                user.custom_name = u.value("custom_name", std::string());
+                state.users.emplace(id, user);
+            }
+        }
         for (const auto& [id, s] : in.at("sessions").items()) {
             chargers::ChargingSession session;
             session.active = s.at("active").get<bool>();

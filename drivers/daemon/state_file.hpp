@@ -1,7 +1,8 @@
 #pragma once
-// evchargerd's state file: what the user chose (enabled, current) and each charger's running session, as JSON,
-// written atomically (drivers/core/atomic_file.hpp) so that a kill -9 at any moment leaves the old state or the
-// new one. A file that cannot be read or parsed is reported in one line and the daemon starts from its config.
+// evchargerd's state file: what the user chose for each charger (mode, enabled, current, maximum) and each charger's
+// running session, as JSON, written atomically (drivers/core/atomic_file.hpp) so that a kill -9 at any moment leaves
+// the old state or the new one. A file that cannot be read or parsed is reported in one line and the daemon starts from
+// its config.
 
 #include <map>
 #include <optional>
@@ -13,7 +14,9 @@
 namespace evhil::daemon {
 
 struct PersistedState {
-    station::UserSettings user;
+    // By charger id. A state file of format 1 held one setting for the whole station: it is read as the id "*",
+    // which the daemon applies to every charger.
+    std::map<std::string, station::UserSettings> users;
     std::map<std::string, chargers::ChargingSession> sessions;  // by charger id
 };
 

@@ -51,6 +51,7 @@ LimitedCommand own_limits(const LimiterInput& in) {
         {in.station_max_current_a > 0 ? in.station_max_current_a : unlimited, Bound::station},
         {in.vehicle_max_current_a > 0 ? in.vehicle_max_current_a : unlimited, Bound::vehicle},
         {l.configured_max_current_a, Bound::configured},
+        {in.user_max_current_a, Bound::user},
         {l.bench_cap_a, Bound::bench},
     };
     LimitedCommand result;
@@ -106,6 +107,8 @@ const char* to_string(Bound bound) {
             return "vehicle";
         case Bound::configured:
             return "configured";
+        case Bound::user:
+            return "user";
         case Bound::bench:
             return "bench";
         case Bound::circuit:

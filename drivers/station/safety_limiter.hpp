@@ -2,7 +2,8 @@
 // The safety limiter: the last word before any command reaches a charger, after every controller. Pure logic.
 //
 // For each charger the command is the controller's request, lowered to the lowest of the charger's own limits
-// (cable, station maximum as the driver read it, vehicle, configured maximum, a bench's cap), then to its share
+// (cable, station maximum as the driver read it, vehicle, configured maximum, the user's own cap, a bench's cap),
+// then to its share
 // of every circuit above it; 0 A while the user has charging disabled; 0 A when what is left is below the
 // charger's minimum current (IEC 61851 offers nothing below 6 A). Each result says which limit bound it.
 //
@@ -59,11 +60,12 @@ struct LimiterInput {
     double vehicle_max_current_a = 0;  // 0 = unknown
     double fallback_current_a = 0;     // what the station applies on its own when it loses its controller
     double last_command_a = 0;
+    double user_max_current_a = unlimited;  // the user's own cap (Venus /MaxCurrent)
     ChargerLimits limits;
 };
 
 // Which limit set the command.
-enum class Bound { request, disabled, cable, station, vehicle, configured, bench, circuit, below_minimum };
+enum class Bound { request, disabled, cable, station, vehicle, configured, user, bench, circuit, below_minimum };
 const char* to_string(Bound bound);
 
 struct LimitedCommand {

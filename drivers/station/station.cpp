@@ -1,6 +1,7 @@
 #include "drivers/station/station.hpp"
 
 #include <cmath>
+#include <stdexcept>
 
 #include "drivers/core/log.hpp"
 #include "drivers/station/charger_kinds.hpp"
@@ -12,18 +13,25 @@ Station::Station(Executor& executor, StationConfig config, PortProvider& ports, 
       config_(std::move(config)),
       options_(options),
       limiter_(config_.circuits),
-      controller_(config_.controller.manual),
-      user_{config_.controller.manual.start_enabled, config_.controller.manual.current_a} {
+      controller_(config_.controller.manual) {
     for (const auto& charger : config_.chargers) {
         const auto* kind = find_charger_kind(charger.type);
         // Without an endpoint (a scenario's simulator is found by its id) the kind's defaults apply.
         auto endpoint = charger.endpoint ? *charger.endpoint : ConfigNode::load_string("{}", charger.id + ".endpoint");
         chargers::ChargerContext context{executor, charger.id, charger.driver,
                                          endpoint, ports,      rng.fork("driver:" + charger.id)};
-        chargers_.push_back(Charger{charger, kind->make(context)});
+        Charger entry{charger, kind->make(context)};
+        entry.user.enabled = config_.controller.manual.start_enabled;
+        entry.user.current_a = config_.controller.manual.current_a;
+        chargers_.push_back(std::move(entry));
     }
-    for (auto& charger : chargers_) {
-        charger.driver->on_update([this] { control_cycle(); });
+    for (std::size_t i = 0; i < chargers_.size(); ++i) {
+        chargers_[i].driver->on_update([this, i] {
+            control_cycle();
+            for (const auto& listener : status_listeners_) {
+                listener(chargers_[i]);
+            }
+        });
     }
 }
 
@@ -70,18 +78,83 @@ bool Station::safe_state_reached() const {
     return true;
 }
 
-void Station::set_enabled(bool enabled) {
-    user_.enabled = enabled;
+bool Station::change_user(const std::string& id, const std::function<void(UserSettings&)>& change) {
+    bool any = false;
+    for (auto& charger : chargers_) {
+        if (id.empty() || charger.config.id == id) {
+            change(charger.user);
+            any = true;
+        }
+    }
+    if (!any) {
+        return false;
+    }
     control_cycle();
+    for (const auto& charger : chargers_) {
+        if (id.empty() || charger.config.id == id) {
+            for (const auto& listener : user_listeners_) {
+                listener(charger);
+            }
+        }
+    }
+    return true;
 }
 
-void Station::set_current(double amps) {
-    user_.current_a = amps;
-    control_cycle();
+bool Station::set_enabled(const std::string& id, bool enabled) {
+    return change_user(id, [enabled](UserSettings& user) { user.enabled = enabled; });
 }
 
-void Station::restore(const UserSettings& settings) {
-    user_ = settings;
+bool Station::set_current(const std::string& id, double amps) {
+    if (!std::isfinite(amps) || amps < 0) {
+        return false;
+    }
+    return change_user(id, [amps](UserSettings& user) { user.current_a = amps; });
+}
+
+bool Station::set_max_current(const std::string& id, double amps) {
+    if (std::isnan(amps) || amps < 0) {
+        return false;
+    }
+    return change_user(id, [amps](UserSettings& user) { user.max_current_a = amps; });
+}
+
+bool Station::set_mode(const std::string& id, ChargeMode mode) {
+    if (!mode_available(mode)) {
+        return false;
+    }
+    return change_user(id, [mode](UserSettings& user) { user.mode = mode; });
+}
+
+bool Station::set_custom_name(const std::string& id, std::string name) {
+    return change_user(id, [&name](UserSettings& user) { user.custom_name = name; });
+}
+
+const UserSettings& Station::user(const std::string& id) const {
+    const auto* charger = find(id);
+    if (charger == nullptr) {
+        throw std::out_of_range("no charger '" + id + "' in the station");
+    }
+    return charger->user;
+}
+
+std::map<std::string, UserSettings> Station::user_settings() const {
+    std::map<std::string, UserSettings> out;
+    for (const auto& charger : chargers_) {
+        out.emplace(charger.config.id, charger.user);
+    }
+    return out;
+}
+
+void Station::restore(const std::map<std::string, UserSettings>& settings) {
+    for (auto& charger : chargers_) {
+        auto it = settings.find(charger.config.id);
+        if (it != settings.end()) {
+            charger.user = it->second;
+            if (!mode_available(charger.user.mode)) {
+                charger.user.mode = ChargeMode::manual;  // a mode saved by a newer build
+            }
+        }
+    }
     control_cycle();
 }
 
@@ -132,10 +205,12 @@ void Station::control_cycle() {
     inputs.reserve(chargers_.size());
     for (auto& charger : chargers_) {
         const auto& status = charger.driver->status();
-        charger.request_a = user_.enabled ? controller_.request_a(user_.current_a) : 0.0;
+        const auto& user = charger.user;
+        charger.request_a = user.enabled ? controller_.request_a(user.current_a) : 0.0;
         LimiterInput in;
         in.request_a = charger.request_a;
-        in.enabled = user_.enabled;
+        in.enabled = user.enabled;
+        in.user_max_current_a = user.max_current_a;
         in.reachable = charger.driver->health().state == chargers::DriverState::running && status.valid;
         charger.reached = charger.reached || in.reachable;
         in.never_reached = !charger.reached;
@@ -153,7 +228,7 @@ void Station::control_cycle() {
         auto& charger = chargers_[i];
         charger.command = commands[i];
         if (options_.bypass_limiter_for_tests) {
-            charger.command.current_a = controller_.request_a(user_.current_a);  // not even Start/Stop
+            charger.command.current_a = controller_.request_a(charger.user.current_a);  // not even Start/Stop
         }
         if (charger.config.read_only) {
             ++charger.suppressed_commands;

@@ -10,6 +10,7 @@
 // Everything runs on one executor; drivers reach their devices through the PortProvider they are built with.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,10 +25,16 @@
 
 namespace evhil::station {
 
-// What the user chose, persisted by the daemon.
+// The charging modes of the Venus /Mode path (0 Manual, 1 Auto, 2 Scheduled); only manual has a controller yet.
+enum class ChargeMode : int { manual = 0, automatic = 1, scheduled = 2 };
+
+// What the user chose for one charger, persisted by the daemon.
 struct UserSettings {
+    ChargeMode mode = ChargeMode::manual;
     bool enabled = false;
     double current_a = 16.0;
+    double max_current_a = unlimited;  // the user's own cap (Venus /MaxCurrent); the limiter applies it
+    std::string custom_name;           // the name the user gave the charger (Venus /CustomName); empty: none
 };
 
 struct StationOptions {
@@ -48,6 +55,7 @@ public:
         bool reached = false;                   // reachable at least once since start
         std::optional<TimePoint> offered_at;    // its vehicle's first usable offer since it was plugged in
         bool charged_since_plug_in = false;     // its vehicle drew current (C or D) since it was plugged in
+        UserSettings user;                      // what the user chose for this charger
     };
 
     // Builds every driver from the charger table; throws ConfigError for settings a kind refuses.
@@ -63,10 +71,27 @@ public:
     void enter_safe_state();
     bool safe_state_reached() const;
 
-    void set_enabled(bool enabled);
-    void set_current(double amps);
-    void restore(const UserSettings& settings);
-    const UserSettings& user() const { return user_; }
+    // The user's choices, per charger; an empty `id` means every charger (a scenario action that names no device).
+    // Each returns false, changing nothing, for an unknown id or a value the station cannot take (a mode whose
+    // controller does not exist, a negative or non-finite current).
+    bool set_enabled(const std::string& id, bool enabled);
+    bool set_current(const std::string& id, double amps);
+    bool set_max_current(const std::string& id, double amps);
+    bool set_mode(const std::string& id, ChargeMode mode);
+    bool set_custom_name(const std::string& id, std::string name);
+    static bool mode_available(ChargeMode mode) { return mode == ChargeMode::manual; }
+    // Throws std::out_of_range for an unknown id.
+    const UserSettings& user(const std::string& id) const;
+    std::map<std::string, UserSettings> user_settings() const;
+    // Settings of chargers no longer in the configuration are ignored.
+    void restore(const std::map<std::string, UserSettings>& settings);
+    // Called for a charger after every change of its user settings (from any source: Venus, the web UI, a
+    // scenario) and after every refresh of its status, once the control cycle has run. Outputs (the Venus service,
+    // later MQTT and the web UI) follow the station through these.
+    void on_user_change(std::function<void(const Charger&)> callback) {
+        user_listeners_.push_back(std::move(callback));
+    }
+    void on_status(std::function<void(const Charger&)> callback) { status_listeners_.push_back(std::move(callback)); }
 
     const std::vector<Charger>& chargers() const { return chargers_; }
     const Charger* find(const std::string& id) const;
@@ -80,6 +105,8 @@ public:
     void control_cycle();
 
 private:
+    // Applies `change` to the charger `id` (every charger when empty); false when there is none.
+    bool change_user(const std::string& id, const std::function<void(UserSettings&)>& change);
     // C or D, or B within the start grace of its plug-in's first offer; updates the charger's offer bookkeeping.
     bool vehicle_active(Charger& charger, bool reachable);
 
@@ -88,11 +115,12 @@ private:
     StationOptions options_;
     SafetyLimiter limiter_;
     control::ManualController controller_;
-    UserSettings user_;
     std::vector<Charger> chargers_;
     bool running_ = false;
     bool safe_state_ = false;
     std::function<void(const Charger&)> on_command_;
+    std::vector<std::function<void(const Charger&)>> user_listeners_;
+    std::vector<std::function<void(const Charger&)>> status_listeners_;
 };
 
 }  // namespace evhil::station

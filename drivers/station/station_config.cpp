@@ -78,7 +78,8 @@ std::vector<CircuitConfig> parse_circuits(const ConfigNode& node) {
 }  // namespace
 
 const std::vector<std::string>& station_device_keys() {
-    static const std::vector<std::string> keys{"type", "endpoint", "driver", "limits", "circuit", "on_shutdown"};
+    static const std::vector<std::string> keys{"type",    "endpoint",    "driver", "limits",
+                                               "circuit", "on_shutdown", "venus"};
     return keys;
 }
 

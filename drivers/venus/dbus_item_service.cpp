@@ -187,7 +187,7 @@ void DbusItemService::publish(dbus::DbusConnection::Done done) {
         done("cannot export " + bus_name_ + " on " + connection_.describe() + ": " + e.getMessage());
         return;
     }
-    tree_.set_observer(this);
+    tree_.add_observer(this);
     connection_.add_close_listener(this, [this] { drop_objects(); });
     connection_.request_name(bus_name_, std::move(done));
 }
@@ -204,7 +204,7 @@ void DbusItemService::withdraw() {
 }
 
 void DbusItemService::drop_objects() {
-    tree_.set_observer(nullptr);
+    tree_.remove_observer(this);
     objects_.clear();
     root_ = nullptr;
 }

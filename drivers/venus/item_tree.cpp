@@ -1,5 +1,6 @@
 #include "drivers/venus/item_tree.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -142,8 +143,8 @@ void ItemTree::store(const std::string& path, Item& item, BusValue value) {
         pending_.emplace_back(path, std::move(state));
         return;
     }
-    if (observer_ != nullptr) {
-        observer_->properties_changed(path, state);
+    for (auto* observer : observers_) {
+        observer->properties_changed(path, state);
     }
 }
 
@@ -161,9 +162,19 @@ void ItemTree::end_batch() {
     }
     ItemChanges changes;
     changes.swap(pending_);
-    if (observer_ != nullptr) {
-        observer_->items_changed(changes);
+    for (auto* observer : observers_) {
+        observer->items_changed(changes);
     }
+}
+
+void ItemTree::add_observer(ItemTreeObserver* observer) {
+    if (std::find(observers_.begin(), observers_.end(), observer) == observers_.end()) {
+        observers_.push_back(observer);
+    }
+}
+
+void ItemTree::remove_observer(ItemTreeObserver* observer) {
+    std::erase(observers_, observer);
 }
 
 SetValueResult ItemTree::set_value(const std::string& path, const BusValue& incoming) {

@@ -94,7 +94,9 @@ public:
     std::map<std::string, std::string> node_texts(const std::string& node) const;
     std::map<std::string, ItemState> items() const;
 
-    void set_observer(ItemTreeObserver* observer) { observer_ = observer; }
+    // Every bus the tree is published on observes it (a D-Bus service, and an MQTT mirror of it).
+    void add_observer(ItemTreeObserver* observer);
+    void remove_observer(ItemTreeObserver* observer);
 
 private:
     struct Item {
@@ -106,7 +108,7 @@ private:
     void end_batch();
 
     std::map<std::string, Item> items_;
-    ItemTreeObserver* observer_ = nullptr;
+    std::vector<ItemTreeObserver*> observers_;
     int batch_depth_ = 0;
     ItemChanges pending_;
 };

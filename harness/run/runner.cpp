@@ -203,11 +203,11 @@ private:
         if (touches_model(action)) {
             apply_to_model(action);
         } else if (action.what == "set_current") {
-            station.set_current(action.value);
+            station.set_current("", action.value);  // every charger: the action names no device
         } else if (action.what == "start") {
-            station.set_enabled(true);
+            station.set_enabled("", true);
         } else if (action.what == "stop") {
-            station.set_enabled(false);
+            station.set_enabled("", false);
         } else if (action.what == "fault" || action.what == "fault_off") {
             bool switch_on = on && action.what == "fault";
             auto& device = run_.find(action.device);

@@ -17,8 +17,14 @@ std::unique_ptr<Clock> make_clock(const Scenario& scenario, const std::string& t
     return std::make_unique<RealClock>(scenario.start);
 }
 
-const std::vector<std::string> bound_labels{"request",    "disabled", "cable",   "station",      "vehicle",
-                                            "configured", "bench",    "circuit", "below_minimum"};
+// The limiter's Bound values in order, named as the limiter names them.
+std::vector<std::string> bound_labels() {
+    std::vector<std::string> labels;
+    for (int b = 0; b <= static_cast<int>(station::Bound::below_minimum); ++b) {
+        labels.emplace_back(station::to_string(static_cast<station::Bound>(b)));
+    }
+    return labels;
+}
 
 const BenchDevice* find_bench_device(const DeviceSpec& device, const RunOptions& options) {
     if (options.target != "bench") {
@@ -95,7 +101,15 @@ void Testbed::add_signals() {
     recorder.add("site.pv", "W", [this] { return site_sample.pv_w; });
     recorder.add("site.house", "W", [this] { return site_sample.house_w; });
     recorder.add("site.grid", "W", [this] { return site_sample.grid_w; });
-    recorder.add("controller.enabled", "", [this] { return station->user().enabled ? 1.0 : 0.0; });
+    // 1 while the user has charging enabled on any charger (scenario actions start and stop them all).
+    recorder.add("controller.enabled", "", [this] {
+        for (const auto& charger : station->chargers()) {
+            if (charger.user.enabled) {
+                return 1.0;
+            }
+        }
+        return 0.0;
+    });
     for (auto& device : devices) {
         auto prefix = device.spec->id + ".";
         SignalAdder add{[this, prefix](std::string name, std::string unit, Recorder::Getter getter,
@@ -114,7 +128,7 @@ void Testbed::add_signals() {
         add("limiter.ceiling", "A",
             [&charger] { return std::isinf(charger.command.ceiling_a) ? std::nan("") : charger.command.ceiling_a; });
         add(
-            "limiter.bound", "", [&charger] { return static_cast<double>(charger.command.bound); }, bound_labels);
+            "limiter.bound", "", [&charger] { return static_cast<double>(charger.command.bound); }, bound_labels());
         const auto& rig = *device.rig;
         add("harness.limit", "A", [&rig] { return rig.independent_limit_a(); });
         device.rig->add_signals(add);

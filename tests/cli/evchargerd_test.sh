@@ -127,7 +127,8 @@ for i in $(seq 25); do
     kill -9 "$daemon"
     wait "$daemon" 2>/dev/null
     daemon=""
-    python3 -c 'import json, sys; json.load(open(sys.argv[1]))["user"]["current_a"]' "$work/state.json" ||
+    python3 -c 'import json, sys; [u["current_a"] for u in json.load(open(sys.argv[1]))["users"].values()]' \
+        "$work/state.json" ||
         fail "after kill -9 number $i the state file does not load: $(head -c 300 "$work/state.json")"
 done
 echo "ok   25 x kill -9 during state writes: the state file always loads"
@@ -137,7 +138,9 @@ echo "ok   25 x kill -9 during state writes: the state file always loads"
 python3 - "$work/state.json" <<'PY'
 import json, sys
 state = json.load(open(sys.argv[1]))
-state["user"]["current_a"] = 7.0
+assert state["users"], "no charger in the state file"
+for user in state["users"].values():
+    user["current_a"] = 7.0
 json.dump(state, open(sys.argv[1], "w"))
 PY
 "$evchargerd" --config "$work/kill.yaml" >"$work/restore1.log" 2>&1 &
@@ -150,9 +153,17 @@ wait_for_setpoint 16 || fail "could not overwrite the setpoint with mbpoll (setp
 "$evchargerd" --config "$work/kill.yaml" >"$work/restore2.log" 2>&1 &
 daemon=$!
 wait_for_setpoint 7 || fail "after kill -9 and restart the setpoint is $(setpoint), not the persisted 7 A"
-grep -q "restored from" "$work/restore2.log" || fail "no 'restored from' line: $(cat "$work/restore2.log")"
+grep -q "restored .* from" "$work/restore2.log" || fail "no 'restored ... from' line: $(cat "$work/restore2.log")"
 kill -TERM "$daemon"; wait "$daemon"; daemon=""
 echo "ok   restart restores the persisted 7 A over the configured 11 A"
+
+# A state file of format 1 (one setting for the whole station) is still read, for every charger.
+echo '{"version": 1, "user": {"enabled": true, "current_a": 9.0}, "sessions": {}}' >"$work/state.json"
+"$evchargerd" --config "$work/kill.yaml" >"$work/format1.log" 2>&1 &
+daemon=$!
+wait_for_setpoint 9 || fail "the format-1 state's 9 A was not applied: $(cat "$work/format1.log")"
+kill -TERM "$daemon"; wait "$daemon"; daemon=""
+echo "ok   a format-1 state file applies to every charger"
 
 # A corrupt state file: one line, and the daemon starts from its configuration.
 echo '{"version": 1, "user": {' >"$work/state.json"

@@ -86,7 +86,7 @@ TEST(ItemTree, MalformedOrConflictingPathsAreRefused) {
 TEST(ItemTree, SetValueReturnCodesAreVelibs) {
     auto tree = charger_tree();
     Recorder recorder;
-    tree.set_observer(&recorder);
+    tree.add_observer(&recorder);
     EXPECT_EQ(tree.set_value("/Ac/Power", BusValue{1.0}), SetValueResult::not_writeable);
     EXPECT_EQ(tree.set_value("/Nope", BusValue{1.0}), SetValueResult::not_writeable);
     EXPECT_EQ(tree.set_value("/SetCurrent", BusValue{std::string("ten")}), SetValueResult::not_writeable);
@@ -122,7 +122,7 @@ TEST(ItemTree, WriteCallbackRunsOnlyForBusWrites) {
 TEST(ItemTree, LocalUpdatesSignalOnlyRealChangesAndABatchSendsOneItemsChanged) {
     auto tree = charger_tree();
     Recorder recorder;
-    tree.set_observer(&recorder);
+    tree.add_observer(&recorder);
     tree.set("/Ac/Power", BusValue{1234.5});  // unchanged
     EXPECT_TRUE(recorder.properties.empty());
     tree.set("/Ac/Power", BusValue{2000.0});

@@ -39,6 +39,18 @@ TEST(SafetyLimiter, TheLowestOwnLimitBindsAndSaysWhich) {
     EXPECT_EQ(out[0].bound, Bound::request);
 }
 
+TEST(SafetyLimiter, TheUsersOwnMaximumCapsLikeAnyLimit) {
+    SafetyLimiter limiter({});
+    auto in = charging(20);
+    in.user_max_current_a = 10;
+    auto out = limiter.apply({in});
+    EXPECT_EQ(out[0].current_a, 10);
+    EXPECT_EQ(out[0].bound, Bound::user);
+    EXPECT_STREQ(to_string(out[0].bound), "user");
+    in.limits.cable_max_current_a = 8;  // a lower limit still wins
+    EXPECT_EQ(limiter.apply({in})[0].bound, Bound::cable);
+}
+
 TEST(SafetyLimiter, DisabledIsZeroWhateverTheRequest) {
     SafetyLimiter limiter({});
     auto in = charging(16);

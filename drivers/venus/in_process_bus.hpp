@@ -1,0 +1,97 @@
+#pragma once
+// The sim target's Victron bus: a bus daemon and its connections in process, with D-Bus' behaviour where the
+// services can see it (names owned by one connection at a time, no queueing, calls answered later on the
+// executor, signals fanned out to the connections that watch a service, a dropped connection losing its names).
+// The same services run on it as on a real dbus-daemon; only this adapter differs. Sim-only (library
+// evhil_venus_sim): evchargerd does not link it.
+//
+// Covered by tests/unit/in_process_bus_test.cpp and the Venus tests of the evcharger service.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drivers/core/executor.hpp"
+#include "drivers/venus/venus_bus.hpp"
+
+namespace evhil::venus {
+
+class InProcessVenusBus;
+
+class InProcessBusDaemon {
+public:
+    explicit InProcessBusDaemon(Executor& executor) : executor_(executor) {}
+    ~InProcessBusDaemon();
+    InProcessBusDaemon(const InProcessBusDaemon&) = delete;
+    InProcessBusDaemon& operator=(const InProcessBusDaemon&) = delete;
+
+    // The harness' fault: the connection breaks, its names are released and it is told (on_lost).
+    void drop(InProcessVenusBus& connection);
+    bool owned(const std::string& name) const { return names_.count(name) != 0; }
+    std::vector<std::string> names() const;
+    // The tree published under `name`, or nullptr: for a harness reading what a GX would show.
+    const ItemTree* tree(const std::string& name) const;
+    Executor& executor() { return executor_; }
+
+private:
+    friend class InProcessVenusBus;
+    struct Owner {
+        InProcessVenusBus* connection = nullptr;
+        ItemTree* tree = nullptr;
+    };
+    void attach(InProcessVenusBus* connection);
+    void detach(InProcessVenusBus* connection);
+    void release_names_of(InProcessVenusBus* connection);
+    void announce(const std::string& service, const std::string& path, const ItemState& state);
+
+    Executor& executor_;
+    std::map<std::string, Owner> names_;
+    std::vector<InProcessVenusBus*> connections_;
+};
+
+class InProcessVenusBus final : public VenusBus {
+public:
+    explicit InProcessVenusBus(InProcessBusDaemon& daemon, std::string client_name = "client");
+    ~InProcessVenusBus() override;
+
+    void connect(Done done) override;
+    void disconnect() override;
+    bool connected() const override { return connected_; }
+    std::string describe() const override { return "the in-process bus"; }
+
+    void publish(const std::string& name, ItemTree& tree, Done done) override;
+    void withdraw(const std::string& name) override;
+
+    void get_value(const std::string& service, const std::string& path, ValueHandler done) override;
+    void set_value(const std::string& service, const std::string& path, const BusValue& value,
+                   SetHandler done) override;
+    void watch(const std::string& service, ChangeHandler on_change) override;
+
+private:
+    friend class InProcessBusDaemon;
+    // Forwards one published tree's changes to the daemon, which fans them out.
+    struct Publication final : ItemTreeObserver {
+        Publication(InProcessBusDaemon& daemon, std::string name, ItemTree& tree)
+            : daemon(daemon), name(std::move(name)), tree(tree) {}
+        void properties_changed(const std::string& path, const ItemState& state) override;
+        void items_changed(const ItemChanges& changes) override;
+        InProcessBusDaemon& daemon;
+        std::string name;
+        ItemTree& tree;
+    };
+    template <typename Task>
+    void post(Task task);
+    void lose(const std::string& reason);
+    void withdraw_publication(const std::string& name);
+    void deliver(const std::string& service, const std::string& path, const ItemState& state);
+
+    InProcessBusDaemon& daemon_;
+    std::string client_name_;
+    bool connected_ = false;
+    std::vector<std::unique_ptr<Publication>> publications_;
+    std::multimap<std::string, ChangeHandler> watchers_;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // guards posted completions against disconnect
+};
+
+}  // namespace evhil::venus
