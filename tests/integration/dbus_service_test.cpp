@@ -17,6 +17,7 @@
 #include "drivers/core/executor.hpp"
 #include "drivers/transport/dbus/dbus_connection.hpp"
 #include "drivers/venus/dbus_item_service.hpp"
+#include "tests/support/executor_thread.hpp"
 #include "tests/support/private_dbus.hpp"
 
 namespace evhil::venus {
@@ -43,8 +44,7 @@ ItemTree example_tree() {
 class DbusServiceTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        loop_ = std::thread([this] { executor_.run(); });
-        auto error = on_loop_async([this](auto done) {
+        auto error = loop_.on_loop_async([this](auto done) {
             connection_.open([this, done](std::optional<std::string> error) {
                 if (error) {
                     done(error);
@@ -60,31 +60,16 @@ protected:
             service_.withdraw();
             connection_.close();
         });
-        executor_.stop();
-        loop_.join();
+        loop_.stop();
     }
 
     template <typename F>
     void on_loop(F f) {
-        std::promise<void> finished;
-        executor_.post([&] {
-            f();
-            finished.set_value();
-        });
-        finished.get_future().get();
+        loop_.on_loop(f);
     }
-    // Runs `start(done)` on the executor and waits (up to 10 s) for `done(error)`.
     template <typename F>
     std::optional<std::string> on_loop_async(F start) {
-        auto result = std::make_shared<std::promise<std::optional<std::string>>>();
-        auto future = result->get_future();
-        executor_.post([start, result]() mutable {
-            start([result](std::optional<std::string> error) { result->set_value(std::move(error)); });
-        });
-        if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-            return "timed out";
-        }
-        return future.get();
+        return loop_.on_loop_async(start);
     }
     std::string busctl(const std::string& arguments) {
         return test::run_command("busctl --address=" + bus_.address() + " " + arguments + " 2>&1");
@@ -98,12 +83,11 @@ protected:
     }
 
     test::PrivateDbus bus_;
-    RealClock clock_;
-    Executor executor_{clock_};
+    test::ExecutorThread loop_;
+    Executor& executor_ = loop_.executor();
     ItemTree tree_ = example_tree();
     dbus::DbusConnection connection_{executor_, bus_.address()};
     DbusItemService service_{connection_, tree_, service_name};
-    std::thread loop_;
 };
 
 TEST_F(DbusServiceTest, IntrospectionShowsTheBusItemInterfaceOnLeavesNodesAndRoot) {

@@ -35,32 +35,36 @@ DbusConnection::~DbusConnection() {
     }
 }
 
-void DbusConnection::open(Done done) {
+void DbusConnection::open(Done done, std::function<void(sdbus::IConnection&)> prepare) {
     close();
     if (connector_.joinable()) {
         connector_.join();
     }
     // sd-bus authenticates and sends Hello before it returns a connection: off the executor, so that a stuck
     // daemon delays only this connection. The thread posts its result and ends; close() and the destructor join it.
-    connector_ = std::thread([this, weak = std::weak_ptr<int>(alive_), done = std::move(done)]() mutable {
-        auto holder = std::make_shared<std::unique_ptr<sdbus::IConnection>>();
-        std::optional<std::string> error;
-        try {
-            *holder = address_.empty() ? sdbus::createSystemBusConnection()
-                                       : sdbus::createSessionBusConnectionWithAddress(address_);
-        } catch (const sdbus::Error& e) {
-            error = "cannot connect to " + describe() + ": " + e.getMessage();
-        }
-        executor_.post([this, weak, holder, error, done = std::move(done)] {
-            if (weak.expired()) {
-                return;
+    connector_ = std::thread(
+        [this, weak = std::weak_ptr<int>(alive_), done = std::move(done), prepare = std::move(prepare)]() mutable {
+            auto holder = std::make_shared<std::unique_ptr<sdbus::IConnection>>();
+            std::optional<std::string> error;
+            try {
+                *holder = address_.empty() ? sdbus::createSystemBusConnection()
+                                           : sdbus::createSessionBusConnectionWithAddress(address_);
+                if (prepare) {
+                    prepare(**holder);
+                }
+            } catch (const sdbus::Error& e) {
+                error = "cannot connect to " + describe() + ": " + e.getMessage();
             }
-            if (!error) {
-                adopt(std::move(*holder));  // the executor's thread is the only one that touches it from now on
-            }
-            done(error);
+            executor_.post([this, weak, holder, error, done = std::move(done)] {
+                if (weak.expired()) {
+                    return;
+                }
+                if (!error) {
+                    adopt(std::move(*holder));  // the executor's thread is the only one that touches it from now on
+                }
+                done(error);
+            });
         });
-    });
 }
 
 void DbusConnection::adopt(std::unique_ptr<sdbus::IConnection> bus) {

@@ -41,7 +41,9 @@ public:
     DbusConnection(const DbusConnection&) = delete;
     DbusConnection& operator=(const DbusConnection&) = delete;
 
-    void open(Done done);
+    // `prepare`, if given, runs on the connector thread with the new connection before it is handed over: the place
+    // for sd-bus calls that wait for the bus daemon (addMatch does), which must never run on the executor.
+    void open(Done done, std::function<void(sdbus::IConnection&)> prepare = {});
     void close();
     bool is_open() const { return bus_ != nullptr; }
     const std::string& address() const { return address_; }

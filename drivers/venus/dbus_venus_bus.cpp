@@ -1,0 +1,211 @@
+#include "drivers/venus/dbus_venus_bus.hpp"
+
+#include <sdbus-c++/sdbus-c++.h>
+
+namespace evhil::venus {
+
+namespace {
+using VariantDict = std::map<std::string, sdbus::Variant>;
+
+ItemState state_from(const VariantDict& change) {
+    ItemState state;
+    if (auto value = change.find("Value"); value != change.end()) {
+        state.value = from_variant(value->second).value_or(BusValue{Invalid{}});
+    }
+    if (auto text = change.find("Text"); text != change.end() && text->second.peekValueType() == "s") {
+        state.text = text->second.get<std::string>();
+    }
+    return state;
+}
+}  // namespace
+
+DbusVenusBus::DbusVenusBus(Executor& executor, std::string address, bool watch_signals)
+    : executor_(executor), connection_(executor, std::move(address)), watch_signals_(watch_signals) {
+    connection_.on_lost = [this](const std::string& reason) {
+        if (on_lost) {
+            on_lost(reason);
+        }
+    };
+}
+
+DbusVenusBus::~DbusVenusBus() {
+    disconnect();
+}
+
+void DbusVenusBus::connect(Done done) {
+    std::function<void(sdbus::IConnection&)> prepare;
+    if (watch_signals_) {
+        prepare = [this](sdbus::IConnection& bus) { install_matches(bus); };
+    }
+    connection_.open(
+        [this, done = std::move(done)](std::optional<std::string> error) {
+            if (!error) {
+                // Whatever was made on the connection goes before it closes (a drop, or disconnect()).
+                connection_.add_close_listener(this, [this] { drop_client_state(); });
+            }
+            done(std::move(error));
+        },
+        std::move(prepare));
+}
+
+// Runs on the connector thread, before the connection is handed to the executor; the handlers run on the executor.
+void DbusVenusBus::install_matches(sdbus::IConnection& bus) {
+    bus.addMatch(
+        "type='signal',interface='" + std::string(bus_item_interface) + "'",
+        [this](sdbus::Message& message) { on_bus_item_signal(message); }, sdbus::floating_slot);
+    bus.addMatch(
+        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+        "member='NameOwnerChanged'",
+        [this](sdbus::Message& message) { on_name_owner_changed(message); }, sdbus::floating_slot);
+}
+
+void DbusVenusBus::on_name_owner_changed(sdbus::Message& message) {
+    std::string name;
+    std::string old_owner;
+    std::string new_owner;
+    message >> name >> old_owner >> new_owner;
+    if (watchers_.count(name) == 0) {
+        return;
+    }
+    if (new_owner.empty()) {
+        owners_.erase(name);
+    } else {
+        owners_[name] = new_owner;
+    }
+}
+
+void DbusVenusBus::on_bus_item_signal(sdbus::Message& message) {
+    const auto sender = message.getSender();
+    const auto member = message.getMemberName();
+    std::vector<std::pair<std::string, ItemState>> changes;
+    if (member == "PropertiesChanged") {
+        VariantDict change;
+        message >> change;
+        changes.emplace_back(message.getPath(), state_from(change));
+    } else if (member == "ItemsChanged") {
+        std::map<std::string, VariantDict> all;
+        message >> all;
+        for (const auto& [path, change] : all) {
+            changes.emplace_back(path, state_from(change));
+        }
+    }
+    for (const auto& [name, owner] : owners_) {
+        if (owner != sender) {
+            continue;
+        }
+        auto [begin, end] = watchers_.equal_range(name);
+        for (auto it = begin; it != end; ++it) {
+            for (const auto& [path, state] : changes) {
+                it->second(path, state);
+            }
+        }
+    }
+}
+
+void DbusVenusBus::drop_client_state() {
+    watchers_.clear();
+    owners_.clear();
+    proxies_.clear();
+    services_.clear();  // each service has dropped its objects through its own close listener
+}
+
+void DbusVenusBus::disconnect() {
+    drop_client_state();
+    connection_.close();
+}
+
+void DbusVenusBus::publish(const std::string& name, ItemTree& tree, Done done) {
+    if (!connection_.is_open()) {
+        executor_.post([done = std::move(done),
+                        reason = "cannot publish " + name + ": not connected to " + describe()] { done(reason); });
+        return;
+    }
+    auto& service = services_[name];
+    service = std::make_unique<DbusItemService>(connection_, tree, name);
+    service->publish(std::move(done));
+}
+
+void DbusVenusBus::withdraw(const std::string& name) {
+    services_.erase(name);  // releases the name and drops the objects
+}
+
+sdbus::IProxy& DbusVenusBus::proxy(const std::string& service, const std::string& path) {
+    auto& slot = proxies_[{service, path}];
+    if (!slot) {
+        slot = sdbus::createProxy(connection_.bus(), service, path);
+    }
+    return *slot;
+}
+
+// A client call on a closed connection fails later, on the executor, like any other answer.
+template <typename Handler>
+bool DbusVenusBus::refused_while_closed(Handler& done) {
+    if (connection_.is_open()) {
+        return false;
+    }
+    executor_.post([done = std::move(done), reason = "not connected to " + describe()] { done(std::nullopt, reason); });
+    return true;
+}
+
+void DbusVenusBus::get_value(const std::string& service, const std::string& path, ValueHandler done) {
+    if (refused_while_closed(done)) {
+        return;
+    }
+    proxy(service, path)
+        .callMethodAsync("GetValue")
+        .onInterface(bus_item_interface)
+        .uponReplyInvoke([done = std::move(done), service, path](const sdbus::Error* error, sdbus::Variant value) {
+            if (error != nullptr) {
+                done(std::nullopt, "GetValue " + service + path + ": " + error->getMessage());
+                return;
+            }
+            done(from_variant(value).value_or(BusValue{Invalid{}}), std::nullopt);
+        });
+    connection_.kick();
+}
+
+void DbusVenusBus::set_value(const std::string& service, const std::string& path, const BusValue& value,
+                             SetHandler done) {
+    if (refused_while_closed(done)) {
+        return;
+    }
+    proxy(service, path)
+        .callMethodAsync("SetValue")
+        .onInterface(bus_item_interface)
+        .withArguments(to_variant(value))
+        .uponReplyInvoke([done = std::move(done), service, path](const sdbus::Error* error, std::int32_t code) {
+            if (error != nullptr) {
+                done(std::nullopt, "SetValue " + service + path + ": " + error->getMessage());
+                return;
+            }
+            done(static_cast<SetValueResult>(code), std::nullopt);
+        });
+    connection_.kick();
+}
+
+void DbusVenusBus::watch(const std::string& service, ChangeHandler on_change) {
+    if (!watch_signals_) {
+        throw std::logic_error("this D-Bus connection was made without watch_signals: it cannot watch " + service);
+    }
+    if (!connection_.is_open()) {
+        return;
+    }
+    bool first = watchers_.count(service) == 0;
+    watchers_.emplace(service, std::move(on_change));
+    if (!first) {
+        return;
+    }
+    proxy("org.freedesktop.DBus", "/org/freedesktop/DBus")
+        .callMethodAsync("GetNameOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withArguments(service)
+        .uponReplyInvoke([this, service](const sdbus::Error* error, std::string owner) {
+            // Not on the bus yet: NameOwnerChanged will say when it comes.
+            if (error == nullptr && watchers_.count(service) != 0 && owners_.count(service) == 0) {
+                owners_[service] = owner;
+            }
+        });
+    connection_.kick();
+}
+
+}  // namespace evhil::venus

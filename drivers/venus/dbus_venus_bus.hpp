@@ -1,0 +1,68 @@
+#pragma once
+// The VenusBus port on a real D-Bus connection (evchargerd, and the wire and bench targets): services are exported
+// with DbusItemService and client calls are asynchronous method calls on proxies, all on the executor
+// (drivers/transport/dbus/dbus_connection.hpp).
+//
+// Watching: sd-bus installs a match rule by waiting for the bus daemon's answer, which must not happen on the
+// executor. A connection made with `watch_signals` therefore installs two rules once, on the connector thread:
+// every BusItem signal on the bus, and the daemon's NameOwnerChanged. watch() then only records a handler and
+// asks (asynchronously) who owns the name; signals are routed by their sender's unique name. A connection without
+// it (evchargerd, which only publishes) receives no one else's signals.
+//
+// Covered by tests/integration/dbus_venus_bus_test.cpp.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drivers/transport/dbus/dbus_connection.hpp"
+#include "drivers/venus/dbus_item_service.hpp"
+#include "drivers/venus/venus_bus.hpp"
+
+namespace sdbus {
+class IConnection;
+class IProxy;
+class Message;
+}  // namespace sdbus
+
+namespace evhil::venus {
+
+class DbusVenusBus final : public VenusBus {
+public:
+    // `address` empty: the system bus (honouring DBUS_SYSTEM_BUS_ADDRESS).
+    DbusVenusBus(Executor& executor, std::string address, bool watch_signals = false);
+    ~DbusVenusBus() override;
+
+    void connect(Done done) override;
+    void disconnect() override;
+    bool connected() const override { return connection_.is_open(); }
+    std::string describe() const override { return connection_.describe(); }
+
+    void publish(const std::string& name, ItemTree& tree, Done done) override;
+    void withdraw(const std::string& name) override;
+
+    void get_value(const std::string& service, const std::string& path, ValueHandler done) override;
+    void set_value(const std::string& service, const std::string& path, const BusValue& value,
+                   SetHandler done) override;
+    void watch(const std::string& service, ChangeHandler on_change) override;
+
+private:
+    sdbus::IProxy& proxy(const std::string& service, const std::string& path);
+    void drop_client_state();
+    template <typename Handler>
+    bool refused_while_closed(Handler& done);
+    void install_matches(sdbus::IConnection& bus);  // on the connector thread
+    void on_bus_item_signal(sdbus::Message& message);
+    void on_name_owner_changed(sdbus::Message& message);
+
+    Executor& executor_;
+    dbus::DbusConnection connection_;
+    std::map<std::string, std::unique_ptr<DbusItemService>> services_;
+    std::map<std::pair<std::string, std::string>, std::unique_ptr<sdbus::IProxy>> proxies_;
+    bool watch_signals_;
+    std::multimap<std::string, ChangeHandler> watchers_;  // by well-known name
+    std::map<std::string, std::string> owners_;           // well-known name -> unique name
+};
+
+}  // namespace evhil::venus

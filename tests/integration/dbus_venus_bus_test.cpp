@@ -1,0 +1,113 @@
+// The VenusBus port on a private dbus-daemon: one connection publishes a service, another reads, writes and
+// watches it, as the GX's own clients do.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+
+#include "drivers/venus/dbus_venus_bus.hpp"
+#include "tests/support/executor_thread.hpp"
+#include "tests/support/private_dbus.hpp"
+
+namespace evhil::venus {
+namespace {
+
+constexpr const char* name = "com.victronenergy.evcharger.bus_test";
+
+class DbusVenusBusTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        tree_.add("/Ac/Power", {.value = 100.0});
+        tree_.add("/SetCurrent", {.value = 16.0, .writeable = true, .kind = ValueKind::number});
+        ASSERT_FALSE(loop_.on_loop_async([this](auto done) { publisher_.connect(done); }));
+        ASSERT_FALSE(loop_.on_loop_async([this](auto done) { publisher_.publish(name, tree_, done); }));
+        ASSERT_FALSE(loop_.on_loop_async([this](auto done) { client_.connect(done); }));
+    }
+    void TearDown() override {
+        loop_.on_loop([this] {
+            client_.disconnect();
+            publisher_.disconnect();
+        });
+        loop_.stop();
+    }
+    // Waits (up to 10 s) on the executor for `ready`, checked after every task.
+    template <typename F>
+    bool eventually(F ready) {
+        for (int i = 0; i < 1000; ++i) {
+            bool done = false;
+            loop_.on_loop([&] { done = ready(); });
+            if (done) {
+                return true;
+            }
+            std::this_thread::yield();
+            loop_.on_loop_async([this](auto finished) {
+                loop_.executor().schedule_after(std::chrono::milliseconds(10), [finished] { finished(std::nullopt); });
+            });
+        }
+        return false;
+    }
+
+    test::PrivateDbus bus_;
+    test::ExecutorThread loop_;
+    ItemTree tree_;
+    DbusVenusBus publisher_{loop_.executor(), bus_.address()};
+    DbusVenusBus client_{loop_.executor(), bus_.address(), true};
+};
+
+TEST_F(DbusVenusBusTest, AClientReadsWritesAndWatchesAnotherConnectionsService) {
+    std::optional<BusValue> value;
+    loop_.on_loop([&] {
+        client_.get_value(name, "/Ac/Power", [&](std::optional<BusValue> v, std::optional<std::string>) { value = v; });
+    });
+    ASSERT_TRUE(eventually([&] { return value.has_value(); }));
+    EXPECT_EQ(std::get<double>(*value), 100.0);
+
+    std::vector<std::pair<std::string, std::string>> seen;
+    loop_.on_loop([&] {
+        client_.watch(name,
+                      [&](const std::string& path, const ItemState& state) { seen.emplace_back(path, state.text); });
+    });
+    // Until the client knows who owns the name it cannot route signals: wait for a change to come through.
+    std::optional<SetValueResult> result;
+    loop_.on_loop([&] {
+        client_.set_value(name, "/SetCurrent", BusValue{std::int64_t{10}},
+                          [&](std::optional<SetValueResult> r, std::optional<std::string>) { result = r; });
+    });
+    ASSERT_TRUE(eventually([&] { return result.has_value(); }));
+    EXPECT_EQ(*result, SetValueResult::accepted);
+    loop_.on_loop([&] { EXPECT_EQ(std::get<double>(tree_.value("/SetCurrent")), 10.0); });
+    ASSERT_TRUE(eventually([&] { return !seen.empty(); }));
+    EXPECT_EQ(seen.back(), (std::pair<std::string, std::string>{"/SetCurrent", "10.0"}));
+    loop_.on_loop([&] {
+        auto batch = tree_.batch();
+        tree_.set("/Ac/Power", BusValue{250.0});
+    });
+    ASSERT_TRUE(eventually([&] { return seen.back().first == "/Ac/Power"; }));
+    EXPECT_EQ(seen.back().second, "250.0");
+    // A read of a path the service does not have is an error, not a value.
+    std::optional<std::string> error;
+    loop_.on_loop([&] {
+        client_.get_value(name, "/Nope", [&](std::optional<BusValue>, std::optional<std::string> e) { error = e; });
+    });
+    ASSERT_TRUE(eventually([&] { return error.has_value(); }));
+    EXPECT_NE(error->find("GetValue " + std::string(name) + "/Nope"), std::string::npos) << *error;
+}
+
+TEST_F(DbusVenusBusTest, ASecondPublisherOfTheSameNameIsRefused) {
+    DbusVenusBus other(loop_.executor(), bus_.address());
+    ItemTree tree;
+    tree.add("/Ac/Power", {.value = 1.0});
+    ASSERT_FALSE(loop_.on_loop_async([&](auto done) { other.connect(done); }));
+    auto error = loop_.on_loop_async([&](auto done) { other.publish(name, tree, done); });
+    ASSERT_TRUE(error);
+    EXPECT_NE(error->find("already taken"), std::string::npos) << *error;
+    loop_.on_loop([&] { other.disconnect(); });
+}
+
+TEST_F(DbusVenusBusTest, AConnectionWithoutWatchingRefusesToWatch) {
+    loop_.on_loop(
+        [&] { EXPECT_THROW(publisher_.watch(name, [](const std::string&, const ItemState&) {}), std::logic_error); });
+}
+
+}  // namespace
+}  // namespace evhil::venus
