@@ -21,7 +21,13 @@ Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
       executor_(clock_),
       ports_(executor_),
       station_(std::make_unique<station::Station>(executor_, config_.station, ports_, Rng(seed))),
-      signals_(std::make_unique<boost::asio::signal_set>(executor_.io(), SIGTERM, SIGINT, SIGUSR1)) {}
+      signals_(std::make_unique<boost::asio::signal_set>(executor_.io(), SIGTERM, SIGINT, SIGUSR1)) {
+    if (config_.venus) {
+        venus_bus_ = std::make_unique<venus::DbusVenusBus>(executor_, config_.venus->address);
+        venus_ = std::make_unique<venus::VenusOutput>(executor_, *venus_bus_, *station_, config_.venus->chargers,
+                                                      EVHIL_VERSION, Rng(seed).fork("venus"));
+    }
+}
 
 Daemon::~Daemon() = default;
 
@@ -30,6 +36,9 @@ int Daemon::run() {
     restore_state();
     wait_for_signal();
     station_->start();
+    if (venus_) {
+        venus_->start();
+    }
     executor_.schedule_every(config_.status_interval, [this] { log_status(); });
     if (!config_.state_file.empty()) {
         executor_.schedule_every(config_.state_interval, [this] { save_state(); });
@@ -76,6 +85,9 @@ void Daemon::finish_shutdown(TimePoint deadline) {
                        format_duration(config_.shutdown_timeout));
     }
     save_state();
+    if (venus_) {
+        venus_->stop();
+    }
     station_->stop();
     executor_.stop();
 }

@@ -1,8 +1,9 @@
 #pragma once
 // evchargerd: the station on the real clock with real adapters, until SIGTERM or SIGINT.
 //
-//   start ──► restore the state file ──► run the station ──SIGTERM/SIGINT──► safe state (0 A acknowledged, or
-//   the shutdown timeout) ──► save the state ──► close every connection ──► exit 0
+//   start ──► restore the state file ──► run the station (and its Venus services) ──SIGTERM/SIGINT──► safe state
+//   (0 A acknowledged, or the shutdown timeout) ──► save the state ──► leave the bus, close every connection ──►
+//   exit 0
 //
 // SIGUSR1, and every status_interval, logs each charger's state and counters. Signals arrive through asio's
 // signal_set, so they are handled on the executor like everything else: nothing runs in a signal handler.
@@ -13,6 +14,8 @@
 #include "drivers/daemon/daemon_config.hpp"
 #include "drivers/station/real_port_provider.hpp"
 #include "drivers/station/station.hpp"
+#include "drivers/venus/dbus_venus_bus.hpp"
+#include "drivers/venus/venus_output.hpp"
 
 #include <boost/asio/signal_set.hpp>
 
@@ -42,6 +45,8 @@ private:
     Executor executor_;
     station::RealPortProvider ports_;
     std::unique_ptr<station::Station> station_;
+    std::unique_ptr<venus::DbusVenusBus> venus_bus_;
+    std::unique_ptr<venus::VenusOutput> venus_;
     std::unique_ptr<boost::asio::signal_set> signals_;
     bool shutting_down_ = false;
 };

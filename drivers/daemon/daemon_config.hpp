@@ -5,6 +5,7 @@
 //   log: {level: info, status_interval: 5m}    # spdlog level; every device's state and counters this often
 //   state: {file: /var/lib/evchargerd/state.json, interval: 1m}   # the user's settings and running sessions
 //   shutdown_timeout: 1500ms                   # how long SIGTERM waits for the chargers to acknowledge 0 A
+//   venus: {bus: system}                       # an evcharger service per charger on the Victron bus
 //
 // Every problem is a ConfigError "FILE:LINE:COL: message" (an unknown key, a wrong type, a value out of range, a
 // missing field); evchargerd prints it and exits 2.
@@ -16,6 +17,7 @@
 
 #include "drivers/core/clock.hpp"
 #include "drivers/station/station_config.hpp"
+#include "drivers/venus/evcharger_settings.hpp"
 
 namespace evhil::daemon {
 
@@ -26,6 +28,12 @@ struct DaemonConfig {
     std::string state_file;  // empty: nothing is persisted
     Duration state_interval = std::chrono::minutes(1);
     Duration shutdown_timeout = std::chrono::milliseconds(1500);
+    // The venus output: on when the file has a venus: section.
+    struct Venus {
+        std::string address;  // empty: the system bus (DBUS_SYSTEM_BUS_ADDRESS when set)
+        std::vector<std::pair<std::string, venus::EvchargerSettings>> chargers;  // by charger id, in order
+    };
+    std::optional<Venus> venus;
 };
 
 DaemonConfig load_daemon_config(const std::string& path);

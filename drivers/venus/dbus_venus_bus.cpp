@@ -151,16 +151,22 @@ void DbusVenusBus::get_value(const std::string& service, const std::string& path
     if (refused_while_closed(done)) {
         return;
     }
-    proxy(service, path)
-        .callMethodAsync("GetValue")
-        .onInterface(bus_item_interface)
-        .uponReplyInvoke([done = std::move(done), service, path](const sdbus::Error* error, sdbus::Variant value) {
-            if (error != nullptr) {
-                done(std::nullopt, "GetValue " + service + path + ": " + error->getMessage());
-                return;
-            }
-            done(from_variant(value).value_or(BusValue{Invalid{}}), std::nullopt);
-        });
+    try {
+        proxy(service, path)
+            .callMethodAsync("GetValue")
+            .onInterface(bus_item_interface)
+            .uponReplyInvoke([done, service, path](const sdbus::Error* error, sdbus::Variant value) {
+                if (error != nullptr) {
+                    done(std::nullopt, "GetValue " + service + path + ": " + error->getMessage());
+                    return;
+                }
+                done(from_variant(value).value_or(BusValue{Invalid{}}), std::nullopt);
+            });
+    } catch (const sdbus::Error& e) {
+        executor_.post(
+            [done, reason = "GetValue " + service + path + ": " + e.getMessage()] { done(std::nullopt, reason); });
+        return;
+    }
     connection_.kick();
 }
 
@@ -169,17 +175,23 @@ void DbusVenusBus::set_value(const std::string& service, const std::string& path
     if (refused_while_closed(done)) {
         return;
     }
-    proxy(service, path)
-        .callMethodAsync("SetValue")
-        .onInterface(bus_item_interface)
-        .withArguments(to_variant(value))
-        .uponReplyInvoke([done = std::move(done), service, path](const sdbus::Error* error, std::int32_t code) {
-            if (error != nullptr) {
-                done(std::nullopt, "SetValue " + service + path + ": " + error->getMessage());
-                return;
-            }
-            done(static_cast<SetValueResult>(code), std::nullopt);
-        });
+    try {
+        proxy(service, path)
+            .callMethodAsync("SetValue")
+            .onInterface(bus_item_interface)
+            .withArguments(to_variant(value))
+            .uponReplyInvoke([done, service, path](const sdbus::Error* error, std::int32_t code) {
+                if (error != nullptr) {
+                    done(std::nullopt, "SetValue " + service + path + ": " + error->getMessage());
+                    return;
+                }
+                done(static_cast<SetValueResult>(code), std::nullopt);
+            });
+    } catch (const sdbus::Error& e) {
+        executor_.post(
+            [done, reason = "SetValue " + service + path + ": " + e.getMessage()] { done(std::nullopt, reason); });
+        return;
+    }
     connection_.kick();
 }
 
@@ -195,16 +207,20 @@ void DbusVenusBus::watch(const std::string& service, ChangeHandler on_change) {
     if (!first) {
         return;
     }
-    proxy("org.freedesktop.DBus", "/org/freedesktop/DBus")
-        .callMethodAsync("GetNameOwner")
-        .onInterface("org.freedesktop.DBus")
-        .withArguments(service)
-        .uponReplyInvoke([this, service](const sdbus::Error* error, std::string owner) {
-            // Not on the bus yet: NameOwnerChanged will say when it comes.
-            if (error == nullptr && watchers_.count(service) != 0 && owners_.count(service) == 0) {
-                owners_[service] = owner;
-            }
-        });
+    try {
+        proxy("org.freedesktop.DBus", "/org/freedesktop/DBus")
+            .callMethodAsync("GetNameOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(service)
+            .uponReplyInvoke([this, service](const sdbus::Error* error, std::string owner) {
+                // Not on the bus yet: NameOwnerChanged will say when it comes.
+                if (error == nullptr && watchers_.count(service) != 0 && owners_.count(service) == 0) {
+                    owners_[service] = owner;
+                }
+            });
+    } catch (const sdbus::Error&) {
+        return;  // the connection is going; on_lost follows
+    }
     connection_.kick();
 }
 

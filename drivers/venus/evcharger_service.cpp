@@ -127,8 +127,9 @@ EvchargerService::EvchargerService(VenusBus& bus, station::Station& station, std
       position_(static_cast<int>(settings_.position)) {
     charger();  // throws std::out_of_range for an id the station does not have
     add_items();
-    auto follow = [this](const station::Station::Charger& changed) {
-        if (changed.config.id == charger_id_) {
+    // The station may outlive the service: the listener checks that the service is still there.
+    auto follow = [this, alive = std::weak_ptr<int>(alive_)](const station::Station::Charger& changed) {
+        if (!alive.expired() && changed.config.id == charger_id_) {
             refresh();
         }
     };

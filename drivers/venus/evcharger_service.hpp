@@ -69,6 +69,7 @@ private:
     std::string process_version_;
     ItemTree tree_;
     int position_;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 
 }  // namespace evhil::venus

@@ -65,6 +65,25 @@ devices:
     endpoint: {host: 127.0.0.1}
 controller: {type: manual}
 YAML
+config_error venus-name "4:19: 'my-charger' cannot be part of a D-Bus name" <<'YAML'
+devices:
+  garage:
+    type: alfen
+    venus: {name: my-charger}
+    endpoint: {host: 127.0.0.1}
+controller: {type: manual}
+YAML
+config_error venus-instance "7:30: charger carport has the same Venus device instance as garage" <<'YAML'
+devices:
+  garage:
+    type: alfen
+    endpoint: {host: 127.0.0.1}
+  carport:
+    type: alfen
+    venus: {device_instance: 40}
+    endpoint: {host: 127.0.0.1}
+controller: {type: manual}
+YAML
 
 # --- against the simulator -------------------------------------------------------------------------------------
 "$evhil" sim alfen --port 0 >"$work/sim.out" 2>&1 &

@@ -2,6 +2,8 @@
 
 #include <poll.h>
 
+#include <cstdlib>
+
 #include <sdbus-c++/sdbus-c++.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -33,6 +35,14 @@ DbusConnection::~DbusConnection() {
         }
     } catch (...) {  // NOLINT(bugprone-empty-catch): nothing is left to tell at teardown
     }
+}
+
+std::string DbusConnection::describe() const {
+    if (!address_.empty()) {
+        return address_;
+    }
+    const char* system = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");  // NOLINT(concurrency-mt-unsafe): read-only
+    return system != nullptr ? std::string("the system bus (") + system + ")" : std::string("the system bus");
 }
 
 void DbusConnection::open(Done done, std::function<void(sdbus::IConnection&)> prepare) {
@@ -82,13 +92,17 @@ void DbusConnection::close() {
         watch_->socket.cancel();
         watch_.reset();
     }
+    // is_open() is false from here on, so nothing dropped below tries to send on the closing connection; the
+    // connection itself lives until they are gone, since they hold on to it.
+    auto bus = std::move(bus_);
+    auto daemon = std::move(daemon_);
     auto listeners = std::move(close_listeners_);
     close_listeners_.clear();
     for (auto& [owner, drop] : listeners) {
         drop();
     }
-    daemon_.reset();
-    bus_.reset();
+    daemon.reset();
+    bus.reset();
     alive_ = std::make_shared<int>(0);  // drops every completion still queued for the old connection
 }
 
@@ -199,19 +213,24 @@ void DbusConnection::kick() {
 }
 
 void DbusConnection::request_name(const std::string& name, Done done) {
-    daemon()
-        .callMethodAsync("RequestName")
-        .onInterface("org.freedesktop.DBus")
-        .withArguments(name, do_not_queue)
-        .uponReplyInvoke([name, done = std::move(done)](const sdbus::Error* error, std::uint32_t reply) {
-            if (error != nullptr) {
-                done("cannot claim the D-Bus name " + name + ": " + error->getMessage());
-            } else if (reply != primary_owner && reply != already_owner) {
-                done("the D-Bus name " + name + " is already taken by another connection");
-            } else {
-                done(std::nullopt);
-            }
-        });
+    try {
+        daemon()
+            .callMethodAsync("RequestName")
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(name, do_not_queue)
+            .uponReplyInvoke([name, done](const sdbus::Error* error, std::uint32_t reply) {
+                if (error != nullptr) {
+                    done("cannot claim the D-Bus name " + name + ": " + error->getMessage());
+                } else if (reply != primary_owner && reply != already_owner) {
+                    done("the D-Bus name " + name + " is already taken by another connection");
+                } else {
+                    done(std::nullopt);
+                }
+            });
+    } catch (const std::exception& e) {  // sdbus::Error, or logic_error when not open
+        executor_.post([done, reason = "cannot claim the D-Bus name " + name + ": " + e.what()] { done(reason); });
+        return;
+    }
     kick();
 }
 
@@ -219,11 +238,15 @@ void DbusConnection::release_name(const std::string& name) {
     if (!bus_) {
         return;
     }
-    daemon()
-        .callMethodAsync("ReleaseName")
-        .onInterface("org.freedesktop.DBus")
-        .withArguments(name)
-        .uponReplyInvoke([](const sdbus::Error*, std::uint32_t) {});
+    try {
+        daemon()
+            .callMethodAsync("ReleaseName")
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(name)
+            .uponReplyInvoke([](const sdbus::Error*, std::uint32_t) {});
+    } catch (const sdbus::Error&) {
+        return;  // the connection is going: the bus daemon releases its names by itself
+    }
     kick();
 }
 

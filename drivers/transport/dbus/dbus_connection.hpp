@@ -47,7 +47,8 @@ public:
     void close();
     bool is_open() const { return bus_ != nullptr; }
     const std::string& address() const { return address_; }
-    std::string describe() const { return address_.empty() ? "the system bus" : address_; }
+    // The address, or "the system bus" (with DBUS_SYSTEM_BUS_ADDRESS when that is set).
+    std::string describe() const;
 
     // Only while open.
     sdbus::IConnection& bus();
