@@ -2,12 +2,14 @@
 
 #include "simulators/chargers/alfen/standalone.hpp"
 #include "simulators/standalone_simulator.hpp"
+#include "simulators/victron/standalone.hpp"
 
 namespace evhil::sim {
 
 const std::vector<StandaloneSimulator>& standalone_simulators() {
     static const std::vector<StandaloneSimulator> simulators{
         alfen::standalone_simulator(),
+        victron::standalone_simulator(),
     };
     return simulators;
 }

@@ -20,15 +20,31 @@ ItemState state_from(const VariantDict& change) {
 }  // namespace
 
 DbusVenusBus::DbusVenusBus(Executor& executor, std::string address, bool watch_signals)
-    : executor_(executor), connection_(executor, std::move(address)), watch_signals_(watch_signals) {
-    connection_.on_lost = [this](const std::string& reason) {
+    : executor_(executor), address_(address), connection_(executor, address), watch_signals_(watch_signals) {
+    connection_.on_lost = [this](const std::string& reason) { lost(reason); };
+}
+
+// Any of the connections broke: all of them go (on the next task, not inside the broken connection's own
+// handler), and the owner is told once.
+void DbusVenusBus::lost(const std::string& reason) {
+    if (lost_posted_) {
+        return;
+    }
+    lost_posted_ = true;
+    executor_.post([this, alive = std::weak_ptr<int>(alive_), reason] {
+        if (alive.expired()) {
+            return;
+        }
+        lost_posted_ = false;
+        disconnect();
         if (on_lost) {
             on_lost(reason);
         }
-    };
+    });
 }
 
 DbusVenusBus::~DbusVenusBus() {
+    publications_.clear();  // at once: the destructor does not run inside a handler of theirs
     disconnect();
 }
 
@@ -106,12 +122,18 @@ void DbusVenusBus::drop_client_state() {
     watchers_.clear();
     owners_.clear();
     proxies_.clear();
-    services_.clear();  // each service has dropped its objects through its own close listener
 }
 
 void DbusVenusBus::disconnect() {
+    for (auto& [name, publication] : publications_) {
+        std::shared_ptr<Publication> retired = std::move(publication);
+        executor_.post([retired] {});  // as in withdraw(): perhaps called from one of its handlers
+    }
+    publications_.clear();
     drop_client_state();
     connection_.close();
+    alive_ = std::make_shared<int>(0);
+    lost_posted_ = false;
 }
 
 void DbusVenusBus::publish(const std::string& name, ItemTree& tree, Done done) {
@@ -120,13 +142,37 @@ void DbusVenusBus::publish(const std::string& name, ItemTree& tree, Done done) {
                         reason = "cannot publish " + name + ": not connected to " + describe()] { done(reason); });
         return;
     }
-    auto& service = services_[name];
-    service = std::make_unique<DbusItemService>(connection_, tree, name);
-    service->publish(std::move(done));
+    // A connection of its own, as every Venus service is a process of its own: services on one connection would
+    // share its object paths, and every service has a "/".
+    auto& publication = publications_[name];
+    publication = std::make_unique<Publication>();
+    publication->connection = std::make_unique<dbus::DbusConnection>(executor_, address_);
+    publication->service = std::make_unique<DbusItemService>(*publication->connection, tree, name);
+    publication->connection->on_lost = [this](const std::string& reason) { lost(reason); };
+    auto* raw = publication.get();
+    publication->connection->open([this, raw, alive = std::weak_ptr<int>(alive_),
+                                   done = std::move(done)](std::optional<std::string> error) {
+        if (alive.expired()) {
+            return;
+        }
+        if (error) {
+            done(error);
+            return;
+        }
+        raw->service->publish(done);
+    });
 }
 
 void DbusVenusBus::withdraw(const std::string& name) {
-    services_.erase(name);  // releases the name and drops the objects
+    auto it = publications_.find(name);
+    if (it == publications_.end()) {
+        return;
+    }
+    // Released on the next task: withdraw() may be called from inside a handler of that very connection (the
+    // answer that the name is taken), which must not be destroyed under its own feet.
+    std::shared_ptr<Publication> retired = std::move(it->second);
+    publications_.erase(it);
+    executor_.post([retired] {});
 }
 
 sdbus::IProxy& DbusVenusBus::proxy(const std::string& service, const std::string& path) {
@@ -190,6 +236,29 @@ void DbusVenusBus::set_value(const std::string& service, const std::string& path
     } catch (const sdbus::Error& e) {
         executor_.post(
             [done, reason = "SetValue " + service + path + ": " + e.getMessage()] { done(std::nullopt, reason); });
+        return;
+    }
+    connection_.kick();
+}
+
+void DbusVenusBus::list_names(NamesHandler done) {
+    if (!connection_.is_open()) {
+        executor_.post([done = std::move(done), reason = "not connected to " + describe()] { done({}, reason); });
+        return;
+    }
+    try {
+        proxy("org.freedesktop.DBus", "/org/freedesktop/DBus")
+            .callMethodAsync("ListNames")
+            .onInterface("org.freedesktop.DBus")
+            .uponReplyInvoke([done](const sdbus::Error* error, std::vector<std::string> names) {
+                if (error != nullptr) {
+                    done({}, "ListNames: " + error->getMessage());
+                    return;
+                }
+                done(std::move(names), std::nullopt);
+            });
+    } catch (const sdbus::Error& e) {
+        executor_.post([done, reason = "ListNames: " + e.getMessage()] { done({}, reason); });
         return;
     }
     connection_.kick();

@@ -1,7 +1,8 @@
 #pragma once
-// The VenusBus port on a real D-Bus connection (evchargerd, and the wire and bench targets): services are exported
-// with DbusItemService and client calls are asynchronous method calls on proxies, all on the executor
-// (drivers/transport/dbus/dbus_connection.hpp).
+// The VenusBus port on a real D-Bus bus (evchargerd, and the wire and bench targets): each published service gets a
+// connection of its own, as each Venus service is a process of its own (their objects would clash on one: every
+// service has a "/"), exported with DbusItemService; client calls are asynchronous method calls on proxies of one
+// client connection. All on the executor (drivers/transport/dbus/dbus_connection.hpp).
 //
 // Watching: sd-bus installs a match rule by waiting for the bus daemon's answer, which must not happen on the
 // executor. A connection made with `watch_signals` therefore installs two rules once, on the connector thread:
@@ -46,6 +47,7 @@ public:
     void set_value(const std::string& service, const std::string& path, const BusValue& value,
                    SetHandler done) override;
     void watch(const std::string& service, ChangeHandler on_change) override;
+    void list_names(NamesHandler done) override;
 
 private:
     sdbus::IProxy& proxy(const std::string& service, const std::string& path);
@@ -56,9 +58,19 @@ private:
     void on_bus_item_signal(sdbus::Message& message);
     void on_name_owner_changed(sdbus::Message& message);
 
+    // One published service on a connection of its own.
+    struct Publication {
+        std::unique_ptr<dbus::DbusConnection> connection;
+        std::unique_ptr<DbusItemService> service;  // declared after its connection: goes first
+    };
+    void lost(const std::string& reason);
+
     Executor& executor_;
-    dbus::DbusConnection connection_;
-    std::map<std::string, std::unique_ptr<DbusItemService>> services_;
+    std::string address_;
+    dbus::DbusConnection connection_;  // the client side: reads, writes, watches
+    std::map<std::string, std::unique_ptr<Publication>> publications_;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    bool lost_posted_ = false;
     std::map<std::pair<std::string, std::string>, std::unique_ptr<sdbus::IProxy>> proxies_;
     bool watch_signals_;
     std::multimap<std::string, ChangeHandler> watchers_;  // by well-known name

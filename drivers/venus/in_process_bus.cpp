@@ -161,6 +161,17 @@ void InProcessVenusBus::set_value(const std::string& service, const std::string&
     });
 }
 
+void InProcessVenusBus::list_names(NamesHandler done) {
+    std::optional<std::string> error;
+    std::vector<std::string> names;
+    if (connected_) {
+        names = daemon_.names();
+    } else {
+        error = "not connected to " + describe();
+    }
+    post([done = std::move(done), names = std::move(names), error] { done(names, error); });
+}
+
 void InProcessVenusBus::watch(const std::string& service, ChangeHandler on_change) {
     watchers_.emplace(service, std::move(on_change));
 }

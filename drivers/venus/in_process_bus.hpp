@@ -67,6 +67,7 @@ public:
     void set_value(const std::string& service, const std::string& path, const BusValue& value,
                    SetHandler done) override;
     void watch(const std::string& service, ChangeHandler on_change) override;
+    void list_names(NamesHandler done) override;
 
 private:
     friend class InProcessBusDaemon;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "drivers/venus/item_tree.hpp"
 
@@ -36,6 +37,9 @@ public:
     virtual void get_value(const std::string& service, const std::string& path, ValueHandler done) = 0;
     virtual void set_value(const std::string& service, const std::string& path, const BusValue& value,
                            SetHandler done) = 0;
+    // The names on the bus (org.freedesktop.DBus.ListNames), for clients that find services by their prefix.
+    using NamesHandler = std::function<void(std::vector<std::string> names, std::optional<std::string> error)>;
+    virtual void list_names(NamesHandler done) = 0;
     // Every change another service announces (PropertiesChanged and each item of an ItemsChanged), until
     // disconnect(). For clients that follow a service, like the GX GUI or systemcalc.
     virtual void watch(const std::string& service, ChangeHandler on_change) = 0;

@@ -18,7 +18,8 @@
 #include "drivers/transport/dbus/dbus_connection.hpp"
 #include "drivers/venus/dbus_item_service.hpp"
 #include "tests/support/executor_thread.hpp"
-#include "tests/support/private_dbus.hpp"
+#include "simulators/victron/private_bus.hpp"
+#include "tests/support/run_command.hpp"
 
 namespace evhil::venus {
 namespace {
@@ -82,7 +83,7 @@ protected:
                       arguments);
     }
 
-    test::PrivateDbus bus_;
+    sim::victron::PrivateBus bus_;
     test::ExecutorThread loop_;
     Executor& executor_ = loop_.executor();
     ItemTree tree_ = example_tree();

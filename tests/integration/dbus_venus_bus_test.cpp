@@ -7,7 +7,8 @@
 
 #include "drivers/venus/dbus_venus_bus.hpp"
 #include "tests/support/executor_thread.hpp"
-#include "tests/support/private_dbus.hpp"
+#include "simulators/victron/private_bus.hpp"
+#include "tests/support/run_command.hpp"
 
 namespace evhil::venus {
 namespace {
@@ -47,7 +48,7 @@ protected:
         return false;
     }
 
-    test::PrivateDbus bus_;
+    sim::victron::PrivateBus bus_;
     test::ExecutorThread loop_;
     ItemTree tree_;
     DbusVenusBus publisher_{loop_.executor(), bus_.address()};

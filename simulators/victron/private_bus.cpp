@@ -1,4 +1,6 @@
-#include "tests/support/private_dbus.hpp"
+#include "simulators/victron/private_bus.hpp"
+
+#include "simulators/victron/private_bus_conf.hpp"
 
 #include <poll.h>
 #include <signal.h>
@@ -10,13 +12,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 extern char** environ;
 
-namespace evhil::test {
+namespace evhil::sim::victron {
 
-PrivateDbus::PrivateDbus() {
+PrivateBus::PrivateBus() {
     std::string pattern = (std::filesystem::temp_directory_path() / "evhil-dbus-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) {
         throw std::runtime_error("cannot create a folder for the private bus");
@@ -27,7 +30,14 @@ PrivateDbus::PrivateDbus() {
     if (pipe(pipe_fds) != 0) {
         throw std::runtime_error("pipe failed");
     }
-    std::string config = "--config-file=" EVHIL_SOURCE_DIR "/simulators/victron/private-bus.conf";
+    {
+        std::ofstream conf(folder_ + "/bus.conf");
+        conf << private_bus_conf;
+        if (!conf) {
+            throw std::runtime_error("cannot write the private bus configuration into " + folder_);
+        }
+    }
+    std::string config = "--config-file=" + folder_ + "/bus.conf";
     std::string address = "--address=" + address_;
     std::string print = "--print-address=" + std::to_string(pipe_fds[1]);
     std::array<char*, 6> argv{const_cast<char*>("dbus-daemon"), config.data(), address.data(), print.data(),
@@ -53,11 +63,11 @@ PrivateDbus::PrivateDbus() {
     }
 }
 
-PrivateDbus::~PrivateDbus() {
+PrivateBus::~PrivateBus() {
     stop();
 }
 
-void PrivateDbus::stop() {
+void PrivateBus::stop() {
     if (pid_ > 0) {
         kill(pid_, SIGTERM);
         int status = 0;
@@ -71,22 +81,4 @@ void PrivateDbus::stop() {
     }
 }
 
-std::string run_command(const std::string& command, int* status) {
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        throw std::runtime_error("cannot run: " + command);
-    }
-    std::array<char, 4096> buffer{};
-    std::size_t n = 0;
-    while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-        out.append(buffer.data(), n);
-    }
-    int rc = pclose(pipe);
-    if (status != nullptr) {
-        *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    }
-    return out;
-}
-
-}  // namespace evhil::test
+}  // namespace evhil::sim::victron

@@ -1,0 +1,179 @@
+#include "simulators/victron/standalone.hpp"
+
+#include <fmt/format.h>
+#include <boost/asio/signal_set.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "drivers/core/config.hpp"
+#include "drivers/core/executor.hpp"
+#include "drivers/core/log.hpp"
+#include "drivers/venus/dbus_venus_bus.hpp"
+#include "simulators/physics/site.hpp"
+#include "simulators/victron/evcharger_meter.hpp"
+#include "simulators/victron/private_bus.hpp"
+#include "simulators/victron/virtual_gx.hpp"
+
+namespace evhil::sim::victron {
+namespace {
+
+struct GxOptions {
+    std::string dbus;
+    double pv_peak_w = 5000;
+    std::optional<double> pv_w;
+    std::string pv_position = "dc";
+    double house_w = 400;
+    GxSettings gx;
+    double battery_soc_percent = 50;
+    bool no_battery = false;
+    std::string site_file;
+};
+
+PvPosition parse_pv_position(const std::string& text) {
+    if (text == "ac_output") {
+        return PvPosition::ac_output;
+    }
+    return text == "ac_input" ? PvPosition::ac_input : PvPosition::dc;
+}
+
+// The --site YAML: the same settings as the options, as keys.
+void apply_site_file(GxOptions& o) {
+    auto root = ConfigNode::load_file(o.site_file);
+    root.allow_keys({"pv_peak", "pv", "pv_position", "house", "battery", "min_soc", "grid_setpoint", "portal_id"});
+    o.pv_peak_w = root.get_double("pv_peak", o.pv_peak_w, 0, 1e6);
+    if (auto pv = root.optional("pv")) {
+        o.pv_w = pv->as_double(0, 1e6);
+    }
+    if (auto position = root.optional("pv_position")) {
+        o.pv_position = position->as_enum({"dc", "ac_output", "ac_input"});
+    }
+    o.house_w = root.get_double("house", o.house_w, 0, 1e6);
+    if (auto battery = root.optional("battery")) {
+        if (battery->is_scalar() && !battery->as_bool()) {
+            o.no_battery = true;
+        } else {
+            battery->allow_keys({"capacity", "soc", "max_charge", "max_discharge"});
+            auto& b = o.gx.battery_settings;
+            b.capacity_wh = battery->get_double("capacity", b.capacity_wh, 100, 1e7);
+            o.battery_soc_percent = battery->get_double("soc", o.battery_soc_percent, 0, 100);
+            b.max_charge_w = battery->get_double("max_charge", b.max_charge_w, 0, 1e6);
+            b.max_discharge_w = battery->get_double("max_discharge", b.max_discharge_w, 0, 1e6);
+        }
+    }
+    o.gx.minimum_soc_percent = root.get_double("min_soc", o.gx.minimum_soc_percent, 0, 100);
+    o.gx.grid_setpoint_w = root.get_double("grid_setpoint", o.gx.grid_setpoint_w, -1e5, 1e5);
+    o.gx.portal_id = root.get_string("portal_id", o.gx.portal_id);
+}
+
+int run_gx(GxOptions options) {
+    if (!options.site_file.empty()) {
+        apply_site_file(options);
+    }
+    options.gx.pv_position = parse_pv_position(options.pv_position);
+    options.gx.battery = !options.no_battery;
+    options.gx.battery_settings.soc = options.battery_soc_percent / 100.0;
+
+    std::unique_ptr<PrivateBus> private_bus;
+    std::string address = options.dbus;
+    if (address.empty()) {
+        try {
+            private_bus = std::make_unique<PrivateBus>();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "evhil sim gx: %s\n", e.what());
+            return 1;
+        }
+        address = private_bus->address();
+    }
+
+    RealClock clock;
+    log::set_log_clock(&clock);
+    Executor executor(clock);
+    venus::DbusVenusBus bus(executor, address);
+    VirtualGx gx(options.gx);
+    EvchargerMeter meter(bus);
+    physics::Site site(physics::PvSettings{.peak_w = options.pv_peak_w}, physics::HouseSettings{.base_w = options.house_w},
+                       Rng(1));
+    if (options.pv_w) {
+        site.pv().set_override(*options.pv_w);
+    }
+    int exit_code = 0;
+    bus.on_lost = [&](const std::string& reason) {
+        std::fprintf(stderr, "evhil sim gx: %s\n", reason.c_str());
+        exit_code = 1;
+        executor.stop();
+    };
+    bus.connect([&](std::optional<std::string> error) {
+        if (error) {
+            std::fprintf(stderr, "evhil sim gx: %s\n", error->c_str());
+            exit_code = 1;
+            executor.stop();
+            return;
+        }
+        gx.update({}, Duration{0});
+        gx.publish(bus, [&](std::optional<std::string> publish_error) {
+            if (publish_error) {
+                std::fprintf(stderr, "evhil sim gx: %s\n", publish_error->c_str());
+                exit_code = 1;
+                executor.stop();
+                return;
+            }
+            fmt::print("virtual GX on {} (portal id {})\nexport DBUS_SYSTEM_BUS_ADDRESS={}\n", address,
+                       options.gx.portal_id, address);
+            std::fflush(stdout);
+        });
+    });
+    constexpr Duration update_interval = std::chrono::seconds(1);
+    executor.schedule_every(update_interval, [&] {
+        auto sample = site.sample(executor.now(), 0.0);
+        gx.update({.pv_w = sample.pv_w, .house_w = sample.house_w, .ev_loads = meter.loads()}, update_interval);
+        meter.poll();  // read for the next update
+    });
+    boost::asio::signal_set signals(executor.io(), SIGINT, SIGTERM);
+    signals.async_wait([&executor](const boost::system::error_code& error, int) {
+        if (!error) {
+            executor.stop();
+        }
+    });
+    executor.run();
+    signals.cancel();
+    bus.disconnect();
+    log::set_log_clock(nullptr);
+    return exit_code;
+}
+
+}  // namespace
+
+StandaloneSimulator standalone_simulator() {
+    return {"gx", "Victron GX: system, settings, battery, grid meter and PV inverter services on D-Bus",
+            [](CLI::App& command) {
+                auto o = std::make_shared<GxOptions>();
+                command.add_option("--dbus", o->dbus, "Join this D-Bus address (default: start a private bus)");
+                command.add_option("--pv-peak", o->pv_peak_w, "PV peak power at solar noon, W")->capture_default_str();
+                command.add_option("--pv", o->pv_w, "Fixed PV power, W (default: the clear-sky curve at this time)");
+                command.add_option("--pv-position", o->pv_position, "Where the PV is: dc, ac_output or ac_input")
+                    ->check(CLI::IsMember({"dc", "ac_output", "ac_input"}))
+                    ->capture_default_str();
+                command.add_option("--house", o->house_w, "House load behind the inverter, W")->capture_default_str();
+                command.add_option("--battery-capacity", o->gx.battery_settings.capacity_wh, "Home battery, Wh")
+                    ->capture_default_str();
+                command.add_option("--battery-soc", o->battery_soc_percent, "Home battery state of charge, %")
+                    ->check(CLI::Range(0.0, 100.0))
+                    ->capture_default_str();
+                command.add_flag("--no-battery", o->no_battery, "No home battery");
+                command.add_option("--min-soc", o->gx.minimum_soc_percent, "ESS minimum SOC, %")
+                    ->check(CLI::Range(0.0, 100.0))
+                    ->capture_default_str();
+                command.add_option("--grid-setpoint", o->gx.grid_setpoint_w, "ESS grid setpoint, W (+ import)")
+                    ->capture_default_str();
+                command.add_option("--portal-id", o->gx.portal_id, "VRM portal id (12 hex digits)")
+                    ->capture_default_str();
+                command.add_option("--site", o->site_file, "YAML with the same settings as keys")
+                    ->check(CLI::ExistingFile);
+                return [o] { return run_gx(*o); };
+            }};
+}
+
+}  // namespace evhil::sim::victron
