@@ -30,13 +30,15 @@ void EvchargerMeter::poll() {
                                    }
                                });
             }
-            bus_.get_value(name, "/Position", [this, name](std::optional<venus::BusValue> value, std::optional<std::string>) {
-                auto it = readings_.find(name);
-                double position = 1;
-                if (it != readings_.end() && value && venus::as_number(*value, position)) {
-                    it->second.position = position == 0 ? venus::AcPosition::ac_output : venus::AcPosition::ac_input;
-                }
-            });
+            bus_.get_value(name, "/Position",
+                           [this, name](std::optional<venus::BusValue> value, std::optional<std::string>) {
+                               auto it = readings_.find(name);
+                               double position = 1;
+                               if (it != readings_.end() && value && venus::as_number(*value, position)) {
+                                   it->second.position =
+                                       position == 0 ? venus::AcPosition::ac_output : venus::AcPosition::ac_input;
+                               }
+                           });
         }
     });
 }

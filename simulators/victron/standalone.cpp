@@ -94,8 +94,8 @@ int run_gx(GxOptions options) {
     venus::DbusVenusBus bus(executor, address);
     VirtualGx gx(options.gx);
     EvchargerMeter meter(bus);
-    physics::Site site(physics::PvSettings{.peak_w = options.pv_peak_w}, physics::HouseSettings{.base_w = options.house_w},
-                       Rng(1));
+    physics::Site site(physics::PvSettings{.peak_w = options.pv_peak_w},
+                       physics::HouseSettings{.base_w = options.house_w}, Rng(1));
     if (options.pv_w) {
         site.pv().set_override(*options.pv_w);
     }
@@ -147,33 +147,32 @@ int run_gx(GxOptions options) {
 }  // namespace
 
 StandaloneSimulator standalone_simulator() {
-    return {"gx", "Victron GX: system, settings, battery, grid meter and PV inverter services on D-Bus",
-            [](CLI::App& command) {
-                auto o = std::make_shared<GxOptions>();
-                command.add_option("--dbus", o->dbus, "Join this D-Bus address (default: start a private bus)");
-                command.add_option("--pv-peak", o->pv_peak_w, "PV peak power at solar noon, W")->capture_default_str();
-                command.add_option("--pv", o->pv_w, "Fixed PV power, W (default: the clear-sky curve at this time)");
-                command.add_option("--pv-position", o->pv_position, "Where the PV is: dc, ac_output or ac_input")
-                    ->check(CLI::IsMember({"dc", "ac_output", "ac_input"}))
-                    ->capture_default_str();
-                command.add_option("--house", o->house_w, "House load behind the inverter, W")->capture_default_str();
-                command.add_option("--battery-capacity", o->gx.battery_settings.capacity_wh, "Home battery, Wh")
-                    ->capture_default_str();
-                command.add_option("--battery-soc", o->battery_soc_percent, "Home battery state of charge, %")
-                    ->check(CLI::Range(0.0, 100.0))
-                    ->capture_default_str();
-                command.add_flag("--no-battery", o->no_battery, "No home battery");
-                command.add_option("--min-soc", o->gx.minimum_soc_percent, "ESS minimum SOC, %")
-                    ->check(CLI::Range(0.0, 100.0))
-                    ->capture_default_str();
-                command.add_option("--grid-setpoint", o->gx.grid_setpoint_w, "ESS grid setpoint, W (+ import)")
-                    ->capture_default_str();
-                command.add_option("--portal-id", o->gx.portal_id, "VRM portal id (12 hex digits)")
-                    ->capture_default_str();
-                command.add_option("--site", o->site_file, "YAML with the same settings as keys")
-                    ->check(CLI::ExistingFile);
-                return [o] { return run_gx(*o); };
-            }};
+    return {
+        "gx", "Victron GX: system, settings, battery, grid meter and PV inverter services on D-Bus",
+        [](CLI::App& command) {
+            auto o = std::make_shared<GxOptions>();
+            command.add_option("--dbus", o->dbus, "Join this D-Bus address (default: start a private bus)");
+            command.add_option("--pv-peak", o->pv_peak_w, "PV peak power at solar noon, W")->capture_default_str();
+            command.add_option("--pv", o->pv_w, "Fixed PV power, W (default: the clear-sky curve at this time)");
+            command.add_option("--pv-position", o->pv_position, "Where the PV is: dc, ac_output or ac_input")
+                ->check(CLI::IsMember({"dc", "ac_output", "ac_input"}))
+                ->capture_default_str();
+            command.add_option("--house", o->house_w, "House load behind the inverter, W")->capture_default_str();
+            command.add_option("--battery-capacity", o->gx.battery_settings.capacity_wh, "Home battery, Wh")
+                ->capture_default_str();
+            command.add_option("--battery-soc", o->battery_soc_percent, "Home battery state of charge, %")
+                ->check(CLI::Range(0.0, 100.0))
+                ->capture_default_str();
+            command.add_flag("--no-battery", o->no_battery, "No home battery");
+            command.add_option("--min-soc", o->gx.minimum_soc_percent, "ESS minimum SOC, %")
+                ->check(CLI::Range(0.0, 100.0))
+                ->capture_default_str();
+            command.add_option("--grid-setpoint", o->gx.grid_setpoint_w, "ESS grid setpoint, W (+ import)")
+                ->capture_default_str();
+            command.add_option("--portal-id", o->gx.portal_id, "VRM portal id (12 hex digits)")->capture_default_str();
+            command.add_option("--site", o->site_file, "YAML with the same settings as keys")->check(CLI::ExistingFile);
+            return [o] { return run_gx(*o); };
+        }};
 }
 
 }  // namespace evhil::sim::victron

@@ -136,6 +136,13 @@ double VirtualGx::minimum_soc_percent() const {
     return number_at(settings_tree_, "/Settings/CGwacs/BatteryLife/MinimumSocLimit", settings_.minimum_soc_percent);
 }
 
+// BatteryLife's dynamic limit never goes below the user's minimum; this model keeps it at the minimum unless a
+// client writes it higher.
+double VirtualGx::active_soc_limit_percent() const {
+    return std::max(minimum_soc_percent(),
+                    number_at(settings_tree_, "/Settings/CGwacs/BatteryLife/SocLimit", minimum_soc_percent()));
+}
+
 double VirtualGx::grid_setpoint_w() const {
     return number_at(settings_tree_, "/Settings/CGwacs/AcPowerSetPoint", settings_.grid_setpoint_w);
 }
@@ -199,7 +206,8 @@ void VirtualGx::update(const GxInputs& inputs, Duration dt) {
     double loads = sum(on_input) + sum(on_output);
     double battery_w = 0;
     if (settings_.battery) {
-        battery_w = home_battery_.ess_power_w(inputs.pv_w - loads, grid_setpoint_w(), minimum_soc_percent() / 100.0);
+        battery_w =
+            home_battery_.ess_power_w(inputs.pv_w - loads, grid_setpoint_w(), active_soc_limit_percent() / 100.0);
         home_battery_.step(battery_w, dt);
     }
     PerPhase grid{};
@@ -224,9 +232,7 @@ void VirtualGx::update(const GxInputs& inputs, Duration dt) {
         set_per_phase(system_, "/Ac/ConsumptionOnOutput", on_output);
         set_per_phase(system_, "/Ac/Consumption", consumption);
         set_per_phase(system_, "/Ac/Grid", grid);
-        system_.set(
-            "/Control/ActiveSocLimit",
-            BusValue{number_at(settings_tree_, "/Settings/CGwacs/BatteryLife/SocLimit", minimum_soc_percent())});
+        system_.set("/Control/ActiveSocLimit", BusValue{active_soc_limit_percent()});
     }
     {
         auto batch = battery_tree_.batch();

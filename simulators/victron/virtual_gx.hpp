@@ -77,6 +77,7 @@ public:
     // What the ESS settings hold now (a client may have written them).
     double minimum_soc_percent() const;
     double grid_setpoint_w() const;
+    double active_soc_limit_percent() const;
 
 private:
     void build();
