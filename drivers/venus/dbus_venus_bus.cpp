@@ -31,8 +31,8 @@ void DbusVenusBus::lost(const std::string& reason) {
         return;
     }
     lost_posted_ = true;
-    executor_.post([this, alive = std::weak_ptr<int>(alive_), reason] {
-        if (alive.expired()) {
+    executor_.post([this, session = std::weak_ptr<int>(session_), reason] {
+        if (session.expired()) {
             return;
         }
         lost_posted_ = false;
@@ -44,8 +44,9 @@ void DbusVenusBus::lost(const std::string& reason) {
 }
 
 DbusVenusBus::~DbusVenusBus() {
-    publications_.clear();  // at once: the destructor does not run inside a handler of theirs
     disconnect();
+    retired_.clear();  // at once: the destructor does not run inside a handler of theirs
+    alive_.reset();
 }
 
 void DbusVenusBus::connect(Done done) {
@@ -126,13 +127,12 @@ void DbusVenusBus::drop_client_state() {
 
 void DbusVenusBus::disconnect() {
     for (auto& [name, publication] : publications_) {
-        std::shared_ptr<Publication> retired = std::move(publication);
-        executor_.post([retired] {});  // as in withdraw(): perhaps called from one of its handlers
+        retire(std::move(publication));
     }
     publications_.clear();
     drop_client_state();
     connection_.close();
-    alive_ = std::make_shared<int>(0);
+    session_ = std::make_shared<int>(0);  // what was queued for this session (a lost report) no longer runs
     lost_posted_ = false;
 }
 
@@ -150,17 +150,17 @@ void DbusVenusBus::publish(const std::string& name, ItemTree& tree, Done done) {
     publication->service = std::make_unique<DbusItemService>(*publication->connection, tree, name);
     publication->connection->on_lost = [this](const std::string& reason) { lost(reason); };
     auto* raw = publication.get();
-    publication->connection->open([this, raw, alive = std::weak_ptr<int>(alive_),
-                                   done = std::move(done)](std::optional<std::string> error) {
-        if (alive.expired()) {
-            return;
-        }
-        if (error) {
-            done(error);
-            return;
-        }
-        raw->service->publish(done);
-    });
+    publication->connection->open(
+        [this, raw, alive = std::weak_ptr<int>(session_), done = std::move(done)](std::optional<std::string> error) {
+            if (alive.expired()) {
+                return;
+            }
+            if (error) {
+                done(error);
+                return;
+            }
+            raw->service->publish(done);
+        });
 }
 
 void DbusVenusBus::withdraw(const std::string& name) {
@@ -168,11 +168,21 @@ void DbusVenusBus::withdraw(const std::string& name) {
     if (it == publications_.end()) {
         return;
     }
-    // Released on the next task: withdraw() may be called from inside a handler of that very connection (the
-    // answer that the name is taken), which must not be destroyed under its own feet.
-    std::shared_ptr<Publication> retired = std::move(it->second);
+    retire(std::move(it->second));
     publications_.erase(it);
-    executor_.post([retired] {});
+}
+
+// The service lets go of its tree and its objects at once. Its connection goes on the next task: withdraw() may be
+// called from inside a handler of that very connection (the answer that the name is taken), which must not be
+// destroyed under its own feet.
+void DbusVenusBus::retire(std::unique_ptr<Publication> publication) {
+    publication->service->withdraw();
+    retired_.push_back(std::move(publication));
+    executor_.post([this, alive = std::weak_ptr<int>(alive_)] {
+        if (!alive.expired()) {
+            retired_.clear();
+        }
+    });
 }
 
 sdbus::IProxy& DbusVenusBus::proxy(const std::string& service, const std::string& path) {

@@ -64,12 +64,15 @@ private:
         std::unique_ptr<DbusItemService> service;  // declared after its connection: goes first
     };
     void lost(const std::string& reason);
+    void retire(std::unique_ptr<Publication> publication);
 
     Executor& executor_;
     std::string address_;
     dbus::DbusConnection connection_;  // the client side: reads, writes, watches
     std::map<std::string, std::unique_ptr<Publication>> publications_;
-    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    std::vector<std::unique_ptr<Publication>> retired_;        // withdrawn, their connections closed on the next task
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);    // this object
+    std::shared_ptr<int> session_ = std::make_shared<int>(0);  // one connect() to disconnect()
     bool lost_posted_ = false;
     std::map<std::pair<std::string, std::string>, std::unique_ptr<sdbus::IProxy>> proxies_;
     bool watch_signals_;

@@ -138,6 +138,10 @@ EvchargerService::EvchargerService(VenusBus& bus, station::Station& station, std
     refresh();
 }
 
+EvchargerService::~EvchargerService() {
+    withdraw();  // the bus lets go of the tree before it goes
+}
+
 const station::Station::Charger& EvchargerService::charger() const {
     const auto* found = station_.find(charger_id_);
     if (found == nullptr) {

@@ -45,6 +45,9 @@ class EvchargerService {
 public:
     EvchargerService(VenusBus& bus, station::Station& station, std::string charger_id, EvchargerSettings settings,
                      std::string process_version);
+    ~EvchargerService();
+    EvchargerService(const EvchargerService&) = delete;
+    EvchargerService& operator=(const EvchargerService&) = delete;
 
     std::string bus_name() const { return "com.victronenergy.evcharger." + settings_.name; }
     // Publishes the service (the bus must be connected); `done` says whether the name was claimed.

@@ -91,8 +91,8 @@ int run_gx(GxOptions options) {
     RealClock clock;
     log::set_log_clock(&clock);
     Executor executor(clock);
+    VirtualGx gx(options.gx);  // before the bus: its trees outlive their publication
     venus::DbusVenusBus bus(executor, address);
-    VirtualGx gx(options.gx);
     EvchargerMeter meter(bus);
     physics::Site site(physics::PvSettings{.peak_w = options.pv_peak_w},
                        physics::HouseSettings{.base_w = options.house_w}, Rng(1));

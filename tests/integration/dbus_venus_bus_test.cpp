@@ -6,8 +6,8 @@
 #include <atomic>
 
 #include "drivers/venus/dbus_venus_bus.hpp"
-#include "tests/support/executor_thread.hpp"
 #include "simulators/victron/private_bus.hpp"
+#include "tests/support/executor_thread.hpp"
 #include "tests/support/run_command.hpp"
 
 namespace evhil::venus {
@@ -95,14 +95,16 @@ TEST_F(DbusVenusBusTest, AClientReadsWritesAndWatchesAnotherConnectionsService) 
 }
 
 TEST_F(DbusVenusBusTest, ASecondPublisherOfTheSameNameIsRefused) {
-    DbusVenusBus other(loop_.executor(), bus_.address());
     ItemTree tree;
     tree.add("/Ac/Power", {.value = 1.0});
-    ASSERT_FALSE(loop_.on_loop_async([&](auto done) { other.connect(done); }));
-    auto error = loop_.on_loop_async([&](auto done) { other.publish(name, tree, done); });
+    // Made and destroyed on the executor's thread, like everything that touches a connection.
+    std::unique_ptr<DbusVenusBus> other;
+    loop_.on_loop([&] { other = std::make_unique<DbusVenusBus>(loop_.executor(), bus_.address()); });
+    ASSERT_FALSE(loop_.on_loop_async([&](auto done) { other->connect(done); }));
+    auto error = loop_.on_loop_async([&](auto done) { other->publish(name, tree, done); });
     ASSERT_TRUE(error);
     EXPECT_NE(error->find("already taken"), std::string::npos) << *error;
-    loop_.on_loop([&] { other.disconnect(); });
+    loop_.on_loop([&] { other.reset(); });
 }
 
 TEST_F(DbusVenusBusTest, AConnectionWithoutWatchingRefusesToWatch) {

@@ -87,9 +87,9 @@ TEST(VirtualGx, TheEssSettingsAreWriteableAndTheBatteryFollowsThem) {
 TEST(VirtualGx, PublishesEveryServiceOnTheBus) {
     VirtualClock clock(TimePoint{});
     Executor executor(clock);
+    VirtualGx gx({.pv_position = PvPosition::ac_input});  // first: its trees outlive their publication
     venus::InProcessBusDaemon daemon(executor);
     venus::InProcessVenusBus bus(daemon, "gx");
-    VirtualGx gx({.pv_position = PvPosition::ac_input});
     std::optional<std::string> error = "not called";
     bus.connect([&](auto) { gx.publish(bus, [&](std::optional<std::string> e) { error = e; }); });
     executor.run_for(1s);
