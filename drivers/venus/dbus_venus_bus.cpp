@@ -19,7 +19,7 @@ ItemState state_from(const VariantDict& change) {
 }
 }  // namespace
 
-DbusVenusBus::DbusVenusBus(Executor& executor, std::string address, bool watch_signals)
+DbusVenusBus::DbusVenusBus(Executor& executor, const std::string& address, bool watch_signals)
     : executor_(executor), address_(address), connection_(executor, address), watch_signals_(watch_signals) {
     connection_.on_lost = [this](const std::string& reason) { lost(reason); };
 }
@@ -55,12 +55,12 @@ void DbusVenusBus::connect(Done done) {
         prepare = [this](sdbus::IConnection& bus) { install_matches(bus); };
     }
     connection_.open(
-        [this, done = std::move(done)](std::optional<std::string> error) {
+        [this, done = std::move(done)](const std::optional<std::string>& error) {
             if (!error) {
                 // Whatever was made on the connection goes before it closes (a drop, or disconnect()).
                 connection_.add_close_listener(this, [this] { drop_client_state(); });
             }
-            done(std::move(error));
+            done(error);
         },
         std::move(prepare));
 }
@@ -150,17 +150,17 @@ void DbusVenusBus::publish(const std::string& name, ItemTree& tree, Done done) {
     publication->service = std::make_unique<DbusItemService>(*publication->connection, tree, name);
     publication->connection->on_lost = [this](const std::string& reason) { lost(reason); };
     auto* raw = publication.get();
-    publication->connection->open(
-        [this, raw, alive = std::weak_ptr<int>(session_), done = std::move(done)](std::optional<std::string> error) {
-            if (alive.expired()) {
-                return;
-            }
-            if (error) {
-                done(error);
-                return;
-            }
-            raw->service->publish(done);
-        });
+    publication->connection->open([this, raw, alive = std::weak_ptr<int>(session_),
+                                   done = std::move(done)](const std::optional<std::string>& error) {
+        if (alive.expired()) {
+            return;
+        }
+        if (error) {
+            done(error);
+            return;
+        }
+        raw->service->publish(done);
+    });
 }
 
 void DbusVenusBus::withdraw(const std::string& name) {
@@ -211,7 +211,7 @@ void DbusVenusBus::get_value(const std::string& service, const std::string& path
         proxy(service, path)
             .callMethodAsync("GetValue")
             .onInterface(bus_item_interface)
-            .uponReplyInvoke([done, service, path](const sdbus::Error* error, sdbus::Variant value) {
+            .uponReplyInvoke([done, service, path](const sdbus::Error* error, const sdbus::Variant& value) {
                 if (error != nullptr) {
                     done(std::nullopt, "GetValue " + service + path + ": " + error->getMessage());
                     return;
@@ -294,7 +294,7 @@ void DbusVenusBus::watch(const std::string& service, ChangeHandler on_change) {
             .uponReplyInvoke([this, service](const sdbus::Error* error, std::string owner) {
                 // Not on the bus yet: NameOwnerChanged will say when it comes.
                 if (error == nullptr && watchers_.count(service) != 0 && owners_.count(service) == 0) {
-                    owners_[service] = owner;
+                    owners_[service] = std::move(owner);
                 }
             });
     } catch (const sdbus::Error&) {

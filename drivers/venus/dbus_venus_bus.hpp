@@ -32,7 +32,7 @@ namespace evhil::venus {
 class DbusVenusBus final : public VenusBus {
 public:
     // `address` empty: the system bus (honouring DBUS_SYSTEM_BUS_ADDRESS).
-    DbusVenusBus(Executor& executor, std::string address, bool watch_signals = false);
+    DbusVenusBus(Executor& executor, const std::string& address, bool watch_signals = false);
     ~DbusVenusBus() override;
 
     void connect(Done done) override;

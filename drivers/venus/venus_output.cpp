@@ -11,7 +11,7 @@ auto logger() {
 
 VenusOutput::VenusOutput(Executor& executor, VenusBus& bus, station::Station& station,
                          const std::vector<std::pair<std::string, EvchargerSettings>>& chargers,
-                         std::string process_version, Rng rng, BackoffSettings backoff)
+                         const std::string& process_version, Rng rng, BackoffSettings backoff)
     : executor_(executor), bus_(bus), backoff_(backoff, rng) {
     for (const auto& [id, settings] : chargers) {
         services_.push_back(std::make_unique<EvchargerService>(bus, station, id, settings, process_version));
@@ -76,7 +76,7 @@ void VenusOutput::publish_all() {
     auto pending = std::make_shared<std::size_t>(services_.size());
     auto failure = std::make_shared<std::optional<std::string>>();
     for (auto& service : services_) {
-        service->publish([this, generation, pending, failure](std::optional<std::string> error) {
+        service->publish([this, generation, pending, failure](const std::optional<std::string>& error) {
             if (generation.expired()) {
                 return;
             }

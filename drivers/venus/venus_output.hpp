@@ -24,8 +24,8 @@ namespace evhil::venus {
 class VenusOutput {
 public:
     VenusOutput(Executor& executor, VenusBus& bus, station::Station& station,
-                const std::vector<std::pair<std::string, EvchargerSettings>>& chargers, std::string process_version,
-                Rng rng, BackoffSettings backoff = {});
+                const std::vector<std::pair<std::string, EvchargerSettings>>& chargers,
+                const std::string& process_version, Rng rng, BackoffSettings backoff = {});
     ~VenusOutput();
     VenusOutput(const VenusOutput&) = delete;
     VenusOutput& operator=(const VenusOutput&) = delete;

@@ -9,7 +9,7 @@ constexpr std::array<const char*, 3> phase_paths{"/Ac/L1/Power", "/Ac/L2/Power",
 }  // namespace
 
 void EvchargerMeter::poll() {
-    bus_.list_names([this](std::vector<std::string> names, std::optional<std::string> error) {
+    bus_.list_names([this](std::vector<std::string> names, const std::optional<std::string>& error) {
         if (error) {
             return;  // the bus is gone; the next poll tries again
         }
@@ -20,25 +20,27 @@ void EvchargerMeter::poll() {
         for (const auto& name : names) {
             readings_.try_emplace(name);
             for (std::size_t i = 0; i < phase_paths.size(); ++i) {
-                bus_.get_value(name, phase_paths[i],
-                               [this, name, i](std::optional<venus::BusValue> value, std::optional<std::string>) {
-                                   auto it = readings_.find(name);
-                                   double watts = 0;
-                                   if (it != readings_.end()) {
-                                       // Invalid (the charger lost): nothing drawn that the meters could see.
-                                       it->second.phase_w[i] = value && venus::as_number(*value, watts) ? watts : 0.0;
-                                   }
-                               });
+                bus_.get_value(
+                    name, phase_paths[i],
+                    [this, name, i](const std::optional<venus::BusValue>& value, const std::optional<std::string>&) {
+                        auto it = readings_.find(name);
+                        double watts = 0;
+                        if (it != readings_.end()) {
+                            // Invalid (the charger lost): nothing drawn that the meters could see.
+                            it->second.phase_w[i] = value && venus::as_number(*value, watts) ? watts : 0.0;
+                        }
+                    });
             }
-            bus_.get_value(name, "/Position",
-                           [this, name](std::optional<venus::BusValue> value, std::optional<std::string>) {
-                               auto it = readings_.find(name);
-                               double position = 1;
-                               if (it != readings_.end() && value && venus::as_number(*value, position)) {
-                                   it->second.position =
-                                       position == 0 ? venus::AcPosition::ac_output : venus::AcPosition::ac_input;
-                               }
-                           });
+            bus_.get_value(
+                name, "/Position",
+                [this, name](const std::optional<venus::BusValue>& value, const std::optional<std::string>&) {
+                    auto it = readings_.find(name);
+                    double position = 1;
+                    if (it != readings_.end() && value && venus::as_number(*value, position)) {
+                        it->second.position =
+                            position == 0 ? venus::AcPosition::ac_output : venus::AcPosition::ac_input;
+                    }
+                });
         }
     });
 }

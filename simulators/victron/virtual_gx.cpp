@@ -160,12 +160,12 @@ std::vector<std::pair<std::string, ItemTree*>> VirtualGx::services() {
     return out;
 }
 
-void VirtualGx::publish(venus::VenusBus& bus, venus::VenusBus::Done done) {
+void VirtualGx::publish(venus::VenusBus& bus, const venus::VenusBus::Done& done) {
     auto list = services();
     auto pending = std::make_shared<std::size_t>(list.size());
     auto failure = std::make_shared<std::optional<std::string>>();
     for (auto& [name, tree] : list) {
-        bus.publish(name, *tree, [pending, failure, done](std::optional<std::string> error) {
+        bus.publish(name, *tree, [pending, failure, done](const std::optional<std::string>& error) {
             if (error && !*failure) {
                 *failure = error;
             }

@@ -61,7 +61,7 @@ public:
     explicit VirtualGx(GxSettings settings);
 
     // Publishes every service; `done` once all names are claimed (the first error otherwise).
-    void publish(venus::VenusBus& bus, venus::VenusBus::Done done);
+    void publish(venus::VenusBus& bus, const venus::VenusBus::Done& done);
     // One update of `dt`: the battery moves, then every service is recomputed.
     void update(const GxInputs& inputs, Duration dt);
 

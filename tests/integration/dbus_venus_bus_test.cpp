@@ -58,7 +58,8 @@ protected:
 TEST_F(DbusVenusBusTest, AClientReadsWritesAndWatchesAnotherConnectionsService) {
     std::optional<BusValue> value;
     loop_.on_loop([&] {
-        client_.get_value(name, "/Ac/Power", [&](std::optional<BusValue> v, std::optional<std::string>) { value = v; });
+        client_.get_value(name, "/Ac/Power",
+                          [&](std::optional<BusValue> v, const std::optional<std::string>&) { value = std::move(v); });
     });
     ASSERT_TRUE(eventually([&] { return value.has_value(); }));
     EXPECT_EQ(std::get<double>(*value), 100.0);
@@ -72,7 +73,7 @@ TEST_F(DbusVenusBusTest, AClientReadsWritesAndWatchesAnotherConnectionsService) 
     std::optional<SetValueResult> result;
     loop_.on_loop([&] {
         client_.set_value(name, "/SetCurrent", BusValue{std::int64_t{10}},
-                          [&](std::optional<SetValueResult> r, std::optional<std::string>) { result = r; });
+                          [&](std::optional<SetValueResult> r, const std::optional<std::string>&) { result = r; });
     });
     ASSERT_TRUE(eventually([&] { return result.has_value(); }));
     EXPECT_EQ(*result, SetValueResult::accepted);
@@ -88,7 +89,8 @@ TEST_F(DbusVenusBusTest, AClientReadsWritesAndWatchesAnotherConnectionsService) 
     // A read of a path the service does not have is an error, not a value.
     std::optional<std::string> error;
     loop_.on_loop([&] {
-        client_.get_value(name, "/Nope", [&](std::optional<BusValue>, std::optional<std::string> e) { error = e; });
+        client_.get_value(name, "/Nope",
+                          [&](const std::optional<BusValue>&, std::optional<std::string> e) { error = std::move(e); });
     });
     ASSERT_TRUE(eventually([&] { return error.has_value(); }));
     EXPECT_NE(error->find("GetValue " + std::string(name) + "/Nope"), std::string::npos) << *error;

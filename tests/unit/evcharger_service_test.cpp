@@ -22,7 +22,8 @@ protected:
             auto settings = parse_evcharger_settings(chargers[i].node, chargers[i].id, i);
             services_.push_back(
                 std::make_unique<EvchargerService>(service_bus_, *bed_.station, chargers[i].id, settings, "test"));
-            services_.back()->publish([this](std::optional<std::string> error) { publish_errors_.push_back(error); });
+            services_.back()->publish(
+                [this](const std::optional<std::string>& error) { publish_errors_.push_back(error); });
         }
         bed_.station->start();
         bed_.executor.schedule_every(scenario_.physics_step, [this] {
@@ -43,10 +44,10 @@ protected:
         run_for(1ms);
         return out;
     }
-    std::optional<SetValueResult> write(const std::string& service, const std::string& path, BusValue value) {
+    std::optional<SetValueResult> write(const std::string& service, const std::string& path, const BusValue& value) {
         std::optional<SetValueResult> out;
         gui_.set_value("com.victronenergy.evcharger." + service, path, value,
-                       [&](std::optional<SetValueResult> result, std::optional<std::string>) { out = result; });
+                       [&](std::optional<SetValueResult> result, const std::optional<std::string>&) { out = result; });
         run_for(1ms);
         return out;
     }
@@ -154,7 +155,8 @@ TEST_F(EvchargerServiceTest, ATakenNameIsRefusedAndADroppedConnectionLosesItsNam
     ItemTree tree;
     tree.add("/Ac/Power", {.value = 1.0});
     std::optional<std::string> error;
-    other.publish("com.victronenergy.evcharger.garage", tree, [&](std::optional<std::string> e) { error = e; });
+    other.publish("com.victronenergy.evcharger.garage", tree,
+                  [&](std::optional<std::string> e) { error = std::move(e); });
     run_for(1ms);
     ASSERT_TRUE(error);
     EXPECT_NE(error->find("already taken"), std::string::npos);

@@ -212,7 +212,7 @@ void DbusConnection::kick() {
     });
 }
 
-void DbusConnection::request_name(const std::string& name, Done done) {
+void DbusConnection::request_name(const std::string& name, const Done& done) {
     try {
         daemon()
             .callMethodAsync("RequestName")

@@ -52,7 +52,7 @@ public:
 
     // Only while open.
     sdbus::IConnection& bus();
-    void request_name(const std::string& name, Done done);
+    void request_name(const std::string& name, const Done& done);
     void release_name(const std::string& name);
     // Call after sending (signals, replies outside a handler): the executor flushes what the socket did not take.
     void kick();
