@@ -1,9 +1,7 @@
 #include "simulators/victron/standalone.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/signal_set.hpp>
 
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -12,6 +10,7 @@
 #include "drivers/core/executor.hpp"
 #include "drivers/core/log.hpp"
 #include "drivers/venus/dbus_venus_bus.hpp"
+#include "simulators/common/run_until_signalled.hpp"
 #include "simulators/physics/site.hpp"
 #include "simulators/victron/evcharger_meter.hpp"
 #include "simulators/victron/private_bus.hpp"
@@ -131,14 +130,7 @@ int run_gx(GxOptions options) {
         gx.update({.pv_w = sample.pv_w, .house_w = sample.house_w, .ev_loads = meter.loads()}, update_interval);
         meter.poll();  // read for the next update
     });
-    boost::asio::signal_set signals(executor.io(), SIGINT, SIGTERM);
-    signals.async_wait([&executor](const boost::system::error_code& error, int) {
-        if (!error) {
-            executor.stop();
-        }
-    });
-    executor.run();
-    signals.cancel();
+    run_until_signalled(executor);
     bus.disconnect();
     log::set_log_clock(nullptr);
     return exit_code;

@@ -17,8 +17,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-wait_ms() { read -r -t "$(awk "BEGIN {print $1 / 1000}")" <> <(:) || true; }
+source "$(dirname "$0")/daemon_test_helpers.sh"
 
 # --- configuration errors -------------------------------------------------------------------------------------
 config_error() {  # config_error NAME EXPECTED_MESSAGE <<< YAML
@@ -86,15 +85,7 @@ controller: {type: manual}
 YAML
 
 # --- against the simulator -------------------------------------------------------------------------------------
-"$evhil" sim alfen --port 0 >"$work/sim.out" 2>&1 &
-sim=$!
-port=""
-for _ in $(seq 50); do
-    port=$(grep -o '127.0.0.1:[0-9]*' "$work/sim.out" | head -n1 | cut -d: -f2)
-    [ -n "$port" ] && break
-    wait_ms 100
-done
-[ -n "$port" ] || fail "simulator did not report its port: $(cat "$work/sim.out")"
+start_alfen_sim
 
 write_config() {  # write_config FILE CURRENT STATE_INTERVAL
     cat >"$1" <<YAML
@@ -112,14 +103,7 @@ write_config "$work/run.yaml" 11 100ms
 "$evchargerd" --config "$work/run.yaml" --check-config >/dev/null || fail "--check-config refused a valid file"
 echo "ok   --check-config accepts a valid file"
 
-setpoint() { mbpoll -m tcp -0 -1 -q -o 1 -p "$port" -a 1 -r 1210 -t 4:float -B 127.0.0.1 2>&1 | grep -oE '\]:[[:space:]]+[-0-9.na]+' | grep -oE '[-0-9.na]+$'; }
-wait_for_setpoint() {  # wait_for_setpoint AMPS
-    for _ in $(seq 50); do
-        [ "$(setpoint)" = "$1" ] && return 0
-        wait_ms 100
-    done
-    return 1
-}
+wait_for_setpoint() { wait_for "$1" setpoint; }  # wait_for_setpoint AMPS
 
 "$evchargerd" --config "$work/run.yaml" >"$work/daemon.log" 2>&1 &
 daemon=$!

@@ -23,46 +23,23 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-wait_ms() { read -r -t "$(awk "BEGIN {print $1 / 1000}")" <> <(:) || true; }
+source "$(dirname "$0")/daemon_test_helpers.sh"
 address="unix:path=$work/bus"
 start_bus() {
     rm -f "$work/bus"
     dbus-daemon --config-file="$source_dir/simulators/victron/private-bus.conf" --address="$address" --nofork \
         --print-address >"$work/bus.out" 2>&1 &
     bus=$!
-    for _ in $(seq 50); do
-        grep -q unix: "$work/bus.out" && return 0
-        wait_ms 100
-    done
-    fail "dbus-daemon did not start: $(cat "$work/bus.out")"
+    wait_for_line "$work/bus.out" unix: || fail "dbus-daemon did not start: $(cat "$work/bus.out")"
 }
 call() {  # call PATH METHOD [ARGS...]
     local path=$1 method=$2
     shift 2
     busctl --address="$address" call com.victronenergy.evcharger.alfen "$path" com.victronenergy.BusItem "$method" "$@" 2>&1
 }
-wait_for() {  # wait_for EXPECTED COMMAND...: until the command prints EXPECTED (5 s)
-    local expected=$1
-    shift
-    for _ in $(seq 50); do
-        [ "$("$@")" = "$expected" ] && return 0
-        wait_ms 100
-    done
-    return 1
-}
 
 start_bus
-"$evhil" sim alfen --port 0 >"$work/sim.out" 2>&1 &
-sim=$!
-port=""
-for _ in $(seq 50); do
-    port=$(grep -o '127.0.0.1:[0-9]*' "$work/sim.out" | head -n1 | cut -d: -f2)
-    [ -n "$port" ] && break
-    wait_ms 100
-done
-[ -n "$port" ] || fail "simulator did not report its port: $(cat "$work/sim.out")"
-setpoint() { mbpoll -m tcp -0 -1 -q -o 1 -p "$port" -a 1 -r 1210 -t 4:float -B 127.0.0.1 2>&1 | grep -oE '\]:[[:space:]]+[-0-9.na]+' | grep -oE '[-0-9.na]+$'; }
+start_alfen_sim
 
 cat >"$work/venus.yaml" <<YAML
 devices:
@@ -119,19 +96,11 @@ holder=$!
 wait_for 'v i 40' call /DeviceInstance GetValue || fail "the first evchargerd did not publish: $(cat "$work/holder.log")"
 DBUS_SYSTEM_BUS_ADDRESS=$address "$evchargerd" --config "$work/venus.yaml" >"$work/daemon.log" 2>&1 &
 daemon=$!
-for _ in $(seq 50); do
-    grep -q "already taken" "$work/daemon.log" && break
-    wait_ms 100
-done
-grep -q "already taken by another connection; trying again" "$work/daemon.log" ||
+wait_for_line "$work/daemon.log" "already taken by another connection; trying again" ||
     fail "a taken name was not reported: $(cat "$work/daemon.log")"
 kill -0 "$daemon" || fail "evchargerd exited on a taken name"
 kill -TERM "$holder"; wait "$holder"; holder=""
-for _ in $(seq 100); do
-    grep -q "published com.victronenergy.evcharger.alfen" "$work/daemon.log" && break
-    wait_ms 100
-done
-grep -q "published com.victronenergy.evcharger.alfen" "$work/daemon.log" ||
+wait_for_line "$work/daemon.log" "published com.victronenergy.evcharger.alfen" 100 ||
     fail "the name was not taken over once free: $(cat "$work/daemon.log")"
 echo "ok   a taken name is one log line and a retry; the name is taken once it is free"
 kill -TERM "$daemon"; wait "$daemon"; daemon=""

@@ -18,30 +18,17 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-wait_ms() { read -r -t "$(awk "BEGIN {print $1 / 1000}")" <> <(:) || true; }
+source "$(dirname "$0")/daemon_test_helpers.sh"
 
 "$evhil" sim gx --pv 3000 --house 600 --battery-soc 50 >"$work/gx.out" 2>"$work/gx.err" &
 gx=$!
-address=""
-for _ in $(seq 50); do
-    address=$(grep -o '^export DBUS_SYSTEM_BUS_ADDRESS=.*' "$work/gx.out" | cut -d= -f2-)
-    [ -n "$address" ] && break
-    wait_ms 100
-done
+wait_for_line "$work/gx.out" '^export DBUS_SYSTEM_BUS_ADDRESS=' ||
+    fail "evhil sim gx printed no address: $(cat "$work/gx.out" "$work/gx.err")"
+address=$(grep -o '^export DBUS_SYSTEM_BUS_ADDRESS=.*' "$work/gx.out" | cut -d= -f2-)
 [ -n "$address" ] || fail "evhil sim gx printed no address: $(cat "$work/gx.out" "$work/gx.err")"
 echo "ok   evhil sim gx started its own bus at $address"
 get() { busctl --address="$address" call "$1" "$2" com.victronenergy.BusItem GetValue 2>&1; }
 set_value() { busctl --address="$address" call "$1" "$2" com.victronenergy.BusItem SetValue "${@:3}" 2>&1; }
-wait_for() {  # wait_for EXPECTED COMMAND...
-    local expected=$1
-    shift
-    for _ in $(seq 50); do
-        [ "$("$@")" = "$expected" ] && return 0
-        wait_ms 100
-    done
-    return 1
-}
 names=$(busctl --address="$address" list --no-pager 2>&1 | awk '{print $1}')
 for service in com.victronenergy.system com.victronenergy.settings com.victronenergy.battery.ttyO1 \
     com.victronenergy.grid.cgwacs_ttyUSB0_mb1; do
@@ -61,15 +48,7 @@ wait_for "v d 40" get com.victronenergy.system /Control/ActiveSocLimit || fail "
 echo "ok   ESS settings are writeable as on a GX; out of range is refused with 2"
 
 # Close the loop with a charger: an Alfen drawing 6.9 kW on the grid side.
-"$evhil" sim alfen --port 0 >"$work/sim.out" 2>&1 &
-sim=$!
-port=""
-for _ in $(seq 50); do
-    port=$(grep -o '127.0.0.1:[0-9]*' "$work/sim.out" | head -n1 | cut -d: -f2)
-    [ -n "$port" ] && break
-    wait_ms 100
-done
-[ -n "$port" ] || fail "simulator did not report its port: $(cat "$work/sim.out")"
+start_alfen_sim
 cat >"$work/venus.yaml" <<YAML
 devices:
   alfen:

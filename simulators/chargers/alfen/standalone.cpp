@@ -1,10 +1,7 @@
 #include "simulators/chargers/alfen/standalone.hpp"
 
 #include <fmt/format.h>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -15,6 +12,7 @@
 #include "drivers/core/log.hpp"
 #include "drivers/transport/modbus/tcp_server.hpp"
 #include "simulators/chargers/alfen/alfen_station.hpp"
+#include "simulators/common/run_until_signalled.hpp"
 
 namespace evhil::sim::alfen {
 
@@ -50,15 +48,8 @@ int run_alfen_simulator(const AlfenStandaloneOptions& options) {
     std::fflush(stdout);
 
     executor.schedule_every(options.physics_step, [&station, &options] { station.step(options.physics_step); });
-    boost::asio::signal_set signals(executor.io(), SIGINT, SIGTERM);
-    signals.async_wait([&executor](const boost::system::error_code& error, int) {
-        if (!error) {
-            executor.stop();
-        }
-    });
-    executor.run();
+    run_until_signalled(executor);
 
-    signals.cancel();
     server.stop();
     log::set_log_clock(nullptr);
     return 0;

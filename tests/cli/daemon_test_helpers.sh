@@ -1,0 +1,45 @@
+# Shell helpers shared by the CLI tests that run evchargerd and the standalone simulators (sourced; they need
+# $work, a scratch folder, and $evhil, the evhil binary).
+
+fail() { echo "FAIL: $*"; exit 1; }
+# Waits without sleep(1) (not every minimal system has it) and without a busy loop.
+wait_ms() { read -r -t "$(awk "BEGIN {print $1 / 1000}")" <> <(:) || true; }
+
+# wait_for EXPECTED COMMAND...: until the command prints EXPECTED (5 s); false otherwise.
+wait_for() {
+    local expected=$1
+    shift
+    for _ in $(seq 50); do
+        [ "$("$@")" = "$expected" ] && return 0
+        wait_ms 100
+    done
+    return 1
+}
+
+# wait_for_line FILE PATTERN [TENTHS]: until the file has a line matching the pattern (default 5 s).
+wait_for_line() {
+    for _ in $(seq "${3:-50}"); do
+        grep -q -- "$2" "$1" 2>/dev/null && return 0
+        wait_ms 100
+    done
+    return 1
+}
+
+# Starts `evhil sim alfen` on an ephemeral loopback port; sets $sim (its pid) and $port.
+start_alfen_sim() {
+    "$evhil" sim alfen --port 0 >"$work/sim.out" 2>&1 &
+    sim=$!
+    port=""
+    for _ in $(seq 50); do
+        port=$(grep -o '127.0.0.1:[0-9]*' "$work/sim.out" | head -n1 | cut -d: -f2)
+        [ -n "$port" ] && return 0
+        wait_ms 100
+    done
+    fail "simulator did not report its port: $(cat "$work/sim.out")"
+}
+
+# The simulator's socket setpoint (register 1210), read with mbpoll, an independent Modbus master.
+setpoint() {
+    mbpoll -m tcp -0 -1 -q -o 1 -p "$port" -a 1 -r 1210 -t 4:float -B 127.0.0.1 2>&1 |
+        grep -oE '\]:[[:space:]]+[-0-9.na]+' | grep -oE '[-0-9.na]+$'
+}
