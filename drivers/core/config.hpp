@@ -54,6 +54,8 @@ public:
     bool is_map() const { return node_.IsMap(); }
     bool is_sequence() const { return node_.IsSequence(); }
     bool is_scalar() const { return node_.IsScalar(); }
+    // A scalar written in quotes ("16" is text, 16 a number): yaml-cpp gives such a scalar the tag "!".
+    bool is_quoted() const { return node_.IsScalar() && node_.Tag() == "!"; }
     bool is_null() const { return node_.IsNull(); }
 
     // Map access. Any key outside `allowed` is an error at that key.

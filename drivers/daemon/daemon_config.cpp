@@ -26,27 +26,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     // Every charger's venus: block is checked, whether or not the output is on, so a typo never waits for the day
     // the output is switched on.
     DaemonConfig::Venus venus;
-    const auto& chargers = config.station.chargers;
-    for (std::size_t i = 0; i < chargers.size(); ++i) {
-        venus.chargers.emplace_back(chargers[i].id,
-                                    venus::parse_evcharger_settings(chargers[i].node, chargers[i].id, i));
-        for (std::size_t j = 0; j < i; ++j) {
-            const auto& [other_id, other] = venus.chargers[j];
-            const auto& mine = venus.chargers[i].second;
-            if (other.name == mine.name || other.device_instance == mine.device_instance) {
-                const char* what = other.name == mine.name ? "name" : "device instance";
-                // At the key that clashes when the charger sets it, else at the charger.
-                ConfigNode at = chargers[i].node;
-                if (auto block = chargers[i].node.optional("venus")) {
-                    if (auto key = block->optional(other.name == mine.name ? "name" : "device_instance")) {
-                        at = *key;
-                    }
-                }
-                throw ConfigError(at.file(), at.line(), at.column(),
-                                  "charger " + chargers[i].id + " has the same Venus " + what + " as " + other_id);
-            }
-        }
-    }
+    venus.chargers = venus::parse_station_evchargers(config.station.chargers);
     if (auto section = root.optional("venus")) {
         section->allow_keys({"bus"});
         auto bus = section->get_string("bus", "system");

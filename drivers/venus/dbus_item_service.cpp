@@ -1,9 +1,12 @@
 #include "drivers/venus/dbus_item_service.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 
 #include <sdbus-c++/sdbus-c++.h>
+
+#include "drivers/core/log.hpp"
 
 namespace evhil::venus {
 namespace {
@@ -102,6 +105,47 @@ std::optional<BusValue> from_variant(const sdbus::Variant& variant) {
     return std::nullopt;
 }
 
+std::vector<SettingDefinition> decode_settings(const std::vector<VariantDict>& definitions) {
+    std::vector<SettingDefinition> out;
+    for (const auto& props : definitions) {
+        SettingDefinition definition;
+        auto text = [&](const char* key) {
+            auto it = props.find(key);
+            return it != props.end() && it->second.containsValueOfType<std::string>() ? it->second.get<std::string>()
+                                                                                      : std::string();
+        };
+        auto number = [&](const char* key) -> std::optional<double> {
+            auto it = props.find(key);
+            double value = 0;
+            if (it == props.end()) {
+                return std::nullopt;
+            }
+            auto decoded = from_variant(it->second);
+            return decoded && as_number(*decoded, value) ? std::optional(value) : std::nullopt;
+        };
+        definition.path = text("path");
+        if (auto it = props.find("default"); it != props.end()) {
+            definition.default_value = from_variant(it->second).value_or(Invalid{});
+        }
+        definition.min = number("min");
+        definition.max = number("max");
+        out.push_back(std::move(definition));
+    }
+    return out;
+}
+
+std::vector<VariantDict> encode_settings(const std::vector<SettingResult>& results) {
+    std::vector<VariantDict> out;
+    for (const auto& result : results) {
+        VariantDict props{{"path", sdbus::Variant(result.path)}, {"error", sdbus::Variant(std::int32_t(result.error))}};
+        if (is_valid(result.value)) {
+            props.emplace("value", to_variant(result.value));
+        }
+        out.push_back(std::move(props));
+    }
+    return out;
+}
+
 namespace {
 void finish(const std::string& path, sdbus::IObject& object) {
     try {
@@ -166,6 +210,13 @@ void DbusItemService::export_node(const std::string& path) {
         object->registerSignal("ItemsChanged")
             .onInterface(bus_item_interface)
             .withParameters<std::map<std::string, VariantDict>>();
+        if (tree_.settings_manager()) {
+            object->registerMethod("AddSettings")
+                .onInterface(settings_interface)
+                .implementedAs([this](const std::vector<VariantDict>& definitions) {
+                    return encode_settings(tree_.settings_manager()(decode_settings(definitions)));
+                });
+        }
         root_ = object.get();
     }
     finish(path, *object);
@@ -207,6 +258,27 @@ void DbusItemService::drop_objects() {
     tree_.remove_observer(this);
     objects_.clear();
     root_ = nullptr;
+}
+
+// A leaf added to a published tree: the nodes above it that are new, then the leaf itself.
+void DbusItemService::leaf_added(const std::string& path) {
+    if (!connection_.is_open() || objects_.empty()) {
+        return;
+    }
+    auto exported = [this](const std::string& object_path) {
+        return std::any_of(objects_.begin(), objects_.end(),
+                           [&](const auto& object) { return object.first == object_path; });
+    };
+    try {
+        for (auto slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+            if (!exported(path.substr(0, slash))) {
+                export_node(path.substr(0, slash));
+            }
+        }
+        export_leaf(path);
+    } catch (const sdbus::Error& e) {
+        log::get("venus")->error("cannot export {} on {}: {}", path, bus_name_, e.getMessage());
+    }
 }
 
 void DbusItemService::properties_changed(const std::string& path, const ItemState& state) {

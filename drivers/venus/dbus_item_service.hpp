@@ -8,6 +8,7 @@
 // Every handler answers at once from the tree; a SetValue's effect on a charger follows through the station, not
 // inside the handler. Covered by tests/integration/dbus_service_test.cpp.
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,12 +25,17 @@ class Variant;
 namespace evhil::venus {
 
 inline constexpr const char* bus_item_interface = "com.victronenergy.BusItem";
+// localsettings' interface of AddSettings, on "/" of com.victronenergy.settings.
+inline constexpr const char* settings_interface = "com.victronenergy.Settings";
 
 // velib's wrapping: invalid is an empty int32 array, an integer is int32 unless it needs int64.
 sdbus::Variant to_variant(const BusValue& value);
 // velib's unwrapping of what a client wrote: every integer width to an integer, any empty array to invalid;
 // nullopt for what no item can hold (a non-empty array, a structure).
 std::optional<BusValue> from_variant(const sdbus::Variant& variant);
+// AddSettings' aa{sv}: definitions (path, default, min, max) in, results (path, error, value) out.
+std::vector<SettingDefinition> decode_settings(const std::vector<std::map<std::string, sdbus::Variant>>& definitions);
+std::vector<std::map<std::string, sdbus::Variant>> encode_settings(const std::vector<SettingResult>& results);
 
 class DbusItemService : private ItemTreeObserver {
 public:
@@ -51,6 +57,7 @@ private:
     void drop_objects();
     void properties_changed(const std::string& path, const ItemState& state) override;
     void items_changed(const ItemChanges& changes) override;
+    void leaf_added(const std::string& path) override;
 
     dbus::DbusConnection& connection_;
     ItemTree& tree_;

@@ -81,13 +81,34 @@ void DbusVenusBus::on_name_owner_changed(sdbus::Message& message) {
     std::string old_owner;
     std::string new_owner;
     message >> name >> old_owner >> new_owner;
-    if (watchers_.count(name) == 0) {
-        return;
+    if (followed_.count(name) != 0) {
+        owner_is(name, new_owner);
     }
-    if (new_owner.empty()) {
-        owners_.erase(name);
+}
+
+// `owner` empty: the name has gone.
+void DbusVenusBus::owner_is(const std::string& service, const std::string& owner) {
+    bool was_present = owners_.count(service) != 0;
+    if (owner.empty()) {
+        owners_.erase(service);
     } else {
-        owners_[name] = new_owner;
+        owners_[service] = owner;
+    }
+    bool present = !owner.empty();
+    if (present != was_present) {
+        tell_owner_watchers(service, present);
+    }
+}
+
+// A copy of the handlers: one may add a watcher while it runs.
+void DbusVenusBus::tell_owner_watchers(const std::string& service, bool present) {
+    auto [begin, end] = owner_watchers_.equal_range(service);
+    std::vector<OwnerHandler> handlers;
+    for (auto it = begin; it != end; ++it) {
+        handlers.push_back(it->second);
+    }
+    for (const auto& handler : handlers) {
+        handler(present);
     }
 }
 
@@ -121,6 +142,8 @@ void DbusVenusBus::on_bus_item_signal(sdbus::Message& message) {
 
 void DbusVenusBus::drop_client_state() {
     watchers_.clear();
+    owner_watchers_.clear();
+    followed_.clear();
     owners_.clear();
     proxies_.clear();
 }
@@ -134,6 +157,13 @@ void DbusVenusBus::disconnect() {
     connection_.close();
     session_ = std::make_shared<int>(0);  // what was queued for this session (a lost report) no longer runs
     lost_posted_ = false;
+}
+
+void DbusVenusBus::sever() {
+    for (auto& [name, publication] : publications_) {
+        publication->connection->sever();
+    }
+    connection_.sever();
 }
 
 void DbusVenusBus::publish(const std::string& name, ItemTree& tree, Done done) {
@@ -251,6 +281,61 @@ void DbusVenusBus::set_value(const std::string& service, const std::string& path
     connection_.kick();
 }
 
+void DbusVenusBus::add_settings(const std::string& service, const std::vector<SettingDefinition>& definitions,
+                                SettingsHandler done) {
+    if (refused_while_closed(done)) {
+        return;
+    }
+    std::vector<std::map<std::string, sdbus::Variant>> request;
+    for (const auto& definition : definitions) {
+        std::map<std::string, sdbus::Variant> props{{"path", sdbus::Variant(definition.path)},
+                                                    {"default", to_variant(definition.default_value)}};
+        if (definition.min) {
+            props.emplace("min", sdbus::Variant(*definition.min));
+        }
+        if (definition.max) {
+            props.emplace("max", sdbus::Variant(*definition.max));
+        }
+        request.push_back(std::move(props));
+    }
+    try {
+        proxy(service, "/")
+            .callMethodAsync("AddSettings")
+            .onInterface(settings_interface)
+            .withArguments(request)
+            .uponReplyInvoke([done, service](const sdbus::Error* error,
+                                             const std::vector<std::map<std::string, sdbus::Variant>>& reply) {
+                if (error != nullptr) {
+                    done(std::nullopt, "AddSettings on " + service + ": " + error->getMessage());
+                    return;
+                }
+                std::vector<SettingResult> results;
+                for (const auto& props : reply) {
+                    SettingResult result;
+                    if (auto it = props.find("path");
+                        it != props.end() && it->second.containsValueOfType<std::string>()) {
+                        result.path = it->second.get<std::string>();
+                    }
+                    if (auto it = props.find("error"); it != props.end()) {
+                        double code = 0;
+                        auto decoded = from_variant(it->second);
+                        result.error = decoded && as_number(*decoded, code) ? static_cast<int>(code) : -1;
+                    }
+                    if (auto it = props.find("value"); it != props.end()) {
+                        result.value = from_variant(it->second).value_or(Invalid{});
+                    }
+                    results.push_back(std::move(result));
+                }
+                done(std::move(results), std::nullopt);
+            });
+    } catch (const sdbus::Error& e) {
+        executor_.post(
+            [done, reason = "AddSettings on " + service + ": " + e.getMessage()] { done(std::nullopt, reason); });
+        return;
+    }
+    connection_.kick();
+}
+
 void DbusVenusBus::list_names(NamesHandler done) {
     if (!connection_.is_open()) {
         executor_.post([done = std::move(done), reason = "not connected to " + describe()] { done({}, reason); });
@@ -281,9 +366,32 @@ void DbusVenusBus::watch(const std::string& service, ChangeHandler on_change) {
     if (!connection_.is_open()) {
         return;
     }
-    bool first = watchers_.count(service) == 0;
     watchers_.emplace(service, std::move(on_change));
-    if (!first) {
+    follow(service);
+}
+
+void DbusVenusBus::watch_owner(const std::string& service, OwnerHandler on_owner) {
+    if (!watch_signals_) {
+        throw std::logic_error("this D-Bus connection was made without watch_signals: it cannot watch " + service);
+    }
+    if (!connection_.is_open()) {
+        return;
+    }
+    owner_watchers_.emplace(service, on_owner);
+    if (followed_.count(service) != 0) {
+        // Already followed: what is known now, on the next task as every answer.
+        executor_.post([on_owner, present = owners_.count(service) != 0, session = std::weak_ptr<int>(session_)] {
+            if (!session.expired()) {
+                on_owner(present);
+            }
+        });
+        return;
+    }
+    follow(service);
+}
+
+void DbusVenusBus::follow(const std::string& service) {
+    if (!followed_.insert(service).second) {
         return;
     }
     try {
@@ -292,9 +400,16 @@ void DbusVenusBus::watch(const std::string& service, ChangeHandler on_change) {
             .onInterface("org.freedesktop.DBus")
             .withArguments(service)
             .uponReplyInvoke([this, service](const sdbus::Error* error, std::string owner) {
-                // Not on the bus yet: NameOwnerChanged will say when it comes.
-                if (error == nullptr && watchers_.count(service) != 0 && owners_.count(service) == 0) {
-                    owners_[service] = std::move(owner);
+                if (followed_.count(service) == 0) {
+                    return;  // the connection closed meanwhile
+                }
+                if (error != nullptr) {
+                    // Not on the bus yet: NameOwnerChanged will say when it comes; the watchers hear it now.
+                    tell_owner_watchers(service, false);
+                    return;
+                }
+                if (owners_.count(service) == 0) {
+                    owner_is(service, owner);
                 }
             });
     } catch (const sdbus::Error&) {

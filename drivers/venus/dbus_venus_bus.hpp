@@ -14,6 +14,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,7 +48,12 @@ public:
     void set_value(const std::string& service, const std::string& path, const BusValue& value,
                    SetHandler done) override;
     void watch(const std::string& service, ChangeHandler on_change) override;
+    void watch_owner(const std::string& service, OwnerHandler on_owner) override;
     void list_names(NamesHandler done) override;
+    void add_settings(const std::string& service, const std::vector<SettingDefinition>& definitions,
+                      SettingsHandler done) override;
+    // Breaks every connection of this bus at the socket (DbusConnection::sever): the harness' bus drop.
+    void sever();
 
 private:
     sdbus::IProxy& proxy(const std::string& service, const std::string& path);
@@ -57,6 +63,9 @@ private:
     void install_matches(sdbus::IConnection& bus);  // on the connector thread
     void on_bus_item_signal(sdbus::Message& message);
     void on_name_owner_changed(sdbus::Message& message);
+    void follow(const std::string& service);  // learns the service's owner, once
+    void owner_is(const std::string& service, const std::string& owner);
+    void tell_owner_watchers(const std::string& service, bool present);
 
     // One published service on a connection of its own.
     struct Publication {
@@ -77,7 +86,9 @@ private:
     std::map<std::pair<std::string, std::string>, std::unique_ptr<sdbus::IProxy>> proxies_;
     bool watch_signals_;
     std::multimap<std::string, ChangeHandler> watchers_;  // by well-known name
-    std::map<std::string, std::string> owners_;           // well-known name -> unique name
+    std::multimap<std::string, OwnerHandler> owner_watchers_;
+    std::set<std::string> followed_;             // names whose owner is tracked
+    std::map<std::string, std::string> owners_;  // well-known name -> unique name
 };
 
 }  // namespace evhil::venus

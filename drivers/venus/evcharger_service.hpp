@@ -56,6 +56,14 @@ public:
     // Brings every item up to date with the station, in one batch.
     void refresh();
     const ItemTree& tree() const { return tree_; }
+    // Where the service claims its VRM instance in com.victronenergy.settings, and the claim's default
+    // ("evcharger:<configured instance>"); the settings service may hand out a higher free one.
+    std::string instance_setting_path() const {
+        return "/Settings/Devices/evchargerd_" + settings_.name + "/ClassAndVrmInstance";
+    }
+    std::string instance_claim() const { return "evcharger:" + std::to_string(settings_.device_instance); }
+    // The instance the settings service assigned (before publish()).
+    void set_device_instance(std::int64_t instance) { tree_.set("/DeviceInstance", instance); }
     const std::string& charger_id() const { return charger_id_; }
 
 private:

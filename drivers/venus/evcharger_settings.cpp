@@ -47,4 +47,29 @@ EvchargerSettings parse_evcharger_settings(const ConfigNode& charger, const std:
     return s;
 }
 
+StationEvchargers parse_station_evchargers(const std::vector<station::ChargerConfig>& chargers) {
+    StationEvchargers parsed;
+    for (std::size_t i = 0; i < chargers.size(); ++i) {
+        parsed.emplace_back(chargers[i].id, parse_evcharger_settings(chargers[i].node, chargers[i].id, i));
+        const auto& mine = parsed.back().second;
+        for (std::size_t j = 0; j < i; ++j) {
+            const auto& [other_id, other] = parsed[j];
+            if (other.name != mine.name && other.device_instance != mine.device_instance) {
+                continue;
+            }
+            bool same_name = other.name == mine.name;
+            ConfigNode at = chargers[i].node;
+            if (auto block = chargers[i].node.optional("venus")) {
+                if (auto key = block->optional(same_name ? "name" : "device_instance")) {
+                    at = *key;
+                }
+            }
+            throw ConfigError(at.file(), at.line(), at.column(),
+                              "charger " + chargers[i].id + " has the same Venus " +
+                                  (same_name ? "name" : "device instance") + " as " + other_id);
+        }
+    }
+    return parsed;
+}
+
 }  // namespace evhil::venus

@@ -22,7 +22,35 @@ void InProcessBusDaemon::detach(InProcessVenusBus* connection) {
 }
 
 void InProcessBusDaemon::release_names_of(InProcessVenusBus* connection) {
-    std::erase_if(names_, [connection](const auto& entry) { return entry.second.connection == connection; });
+    std::vector<std::string> released;
+    for (const auto& [name, owner] : names_) {
+        if (owner.connection == connection) {
+            released.push_back(name);
+        }
+    }
+    for (const auto& name : released) {
+        release(name);
+    }
+}
+
+void InProcessBusDaemon::claim(const std::string& name, Owner owner) {
+    bool was_free = names_.count(name) == 0;
+    names_[name] = owner;
+    if (was_free) {
+        announce_owner(name, true);
+    }
+}
+
+void InProcessBusDaemon::release(const std::string& name) {
+    if (names_.erase(name) != 0) {
+        announce_owner(name, false);
+    }
+}
+
+void InProcessBusDaemon::announce_owner(const std::string& service, bool present) {
+    for (auto* connection : connections_) {
+        connection->deliver_owner(service, present);
+    }
 }
 
 std::vector<std::string> InProcessBusDaemon::names() const {
@@ -79,6 +107,7 @@ void InProcessVenusBus::disconnect() {
     }
     publications_.clear();
     watchers_.clear();
+    owner_watchers_.clear();
     daemon_.detach(this);
     connected_ = false;
     alive_ = std::make_shared<int>(0);  // nothing queued for this connection runs any more
@@ -101,7 +130,7 @@ void InProcessVenusBus::publish(const std::string& name, ItemTree& tree, Done do
     } else if (auto it = daemon_.names_.find(name); it != daemon_.names_.end() && it->second.connection != this) {
         error = "the D-Bus name " + name + " is already taken by another connection";
     } else {
-        daemon_.names_[name] = InProcessBusDaemon::Owner{this, &tree};
+        daemon_.claim(name, InProcessBusDaemon::Owner{this, &tree});
         withdraw_publication(name);
         auto publication = std::make_unique<Publication>(daemon_, name, tree);
         tree.add_observer(publication.get());
@@ -113,7 +142,7 @@ void InProcessVenusBus::publish(const std::string& name, ItemTree& tree, Done do
 void InProcessVenusBus::withdraw(const std::string& name) {
     auto it = daemon_.names_.find(name);
     if (it != daemon_.names_.end() && it->second.connection == this) {
-        daemon_.names_.erase(it);
+        daemon_.release(name);
     }
     withdraw_publication(name);
 }
@@ -161,6 +190,24 @@ void InProcessVenusBus::set_value(const std::string& service, const std::string&
     });
 }
 
+void InProcessVenusBus::add_settings(const std::string& service, const std::vector<SettingDefinition>& definitions,
+                                     SettingsHandler done) {
+    if (!connected_) {
+        post([done = std::move(done), reason = "not connected to " + describe()] { done(std::nullopt, reason); });
+        return;
+    }
+    post([this, service, definitions, done = std::move(done)] {
+        auto it = daemon_.names_.find(service);
+        if (it == daemon_.names_.end()) {
+            done(std::nullopt, "the name " + service + " is not on the bus");
+        } else if (!it->second.tree->settings_manager()) {
+            done(std::nullopt, service + " has no method AddSettings");
+        } else {
+            done(it->second.tree->settings_manager()(definitions), std::nullopt);
+        }
+    });
+}
+
 void InProcessVenusBus::list_names(NamesHandler done) {
     std::optional<std::string> error;
     std::vector<std::string> names;
@@ -174,6 +221,21 @@ void InProcessVenusBus::list_names(NamesHandler done) {
 
 void InProcessVenusBus::watch(const std::string& service, ChangeHandler on_change) {
     watchers_.emplace(service, std::move(on_change));
+}
+
+void InProcessVenusBus::watch_owner(const std::string& service, OwnerHandler on_owner) {
+    if (!connected_) {
+        return;
+    }
+    post([on_owner, present = daemon_.owned(service)] { on_owner(present); });
+    owner_watchers_.emplace(service, std::move(on_owner));
+}
+
+void InProcessVenusBus::deliver_owner(const std::string& service, bool present) {
+    auto [begin, end] = owner_watchers_.equal_range(service);
+    for (auto it = begin; it != end; ++it) {
+        post([handler = it->second, present] { handler(present); });
+    }
 }
 
 void InProcessVenusBus::deliver(const std::string& service, const std::string& path, const ItemState& state) {

@@ -44,6 +44,9 @@ private:
     void detach(InProcessVenusBus* connection);
     void release_names_of(InProcessVenusBus* connection);
     void announce(const std::string& service, const std::string& path, const ItemState& state);
+    void announce_owner(const std::string& service, bool present);
+    void claim(const std::string& name, Owner owner);
+    void release(const std::string& name);
 
     Executor& executor_;
     std::map<std::string, Owner> names_;
@@ -67,7 +70,10 @@ public:
     void set_value(const std::string& service, const std::string& path, const BusValue& value,
                    SetHandler done) override;
     void watch(const std::string& service, ChangeHandler on_change) override;
+    void watch_owner(const std::string& service, OwnerHandler on_owner) override;
     void list_names(NamesHandler done) override;
+    void add_settings(const std::string& service, const std::vector<SettingDefinition>& definitions,
+                      SettingsHandler done) override;
 
 private:
     friend class InProcessBusDaemon;
@@ -86,12 +92,14 @@ private:
     void lose(const std::string& reason);
     void withdraw_publication(const std::string& name);
     void deliver(const std::string& service, const std::string& path, const ItemState& state);
+    void deliver_owner(const std::string& service, bool present);
 
     InProcessBusDaemon& daemon_;
     std::string client_name_;
     bool connected_ = false;
     std::vector<std::unique_ptr<Publication>> publications_;
     std::multimap<std::string, ChangeHandler> watchers_;
+    std::multimap<std::string, OwnerHandler> owner_watchers_;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // guards posted completions against disconnect
 };
 

@@ -62,6 +62,9 @@ void ItemTree::add(const std::string& path, ItemSpec spec) {
         }
     }
     items_.emplace(path, Item{std::move(spec)});
+    for (auto* observer : std::vector<ItemTreeObserver*>(observers_)) {
+        observer->leaf_added(path);
+    }
 }
 
 bool ItemTree::has_node(const std::string& path) const {

@@ -56,7 +56,27 @@ public:
     virtual ~ItemTreeObserver() = default;
     virtual void properties_changed(const std::string& path, const ItemState& state) = 0;
     virtual void items_changed(const ItemChanges& changes) = 0;
+    // A leaf was added after publication (a settings service that gains a setting): the bus exports it.
+    virtual void leaf_added(const std::string& /*path*/) {}
 };
+
+// localsettings' AddSettings (com.victronenergy.Settings on "/" of com.victronenergy.settings): a client asks for
+// settings by path with a default; a setting that exists keeps its value. The type follows the default (integer,
+// float, text). A /Settings/Devices/<unique>/ClassAndVrmInstance setting holds "class:instance" and is moved to the
+// first instance of its class at or above the requested one that no other device holds: how a Venus service claims
+// its VRM instance.
+struct SettingDefinition {
+    std::string path;
+    BusValue default_value;
+    std::optional<double> min;
+    std::optional<double> max;
+};
+struct SettingResult {
+    std::string path;
+    int error = 0;   // 0: the setting exists; localsettings' AddSettingError codes otherwise
+    BusValue value;  // what it holds now
+};
+using SettingsManager = std::function<std::vector<SettingResult>(const std::vector<SettingDefinition>&)>;
 
 class ItemTree {
 public:
@@ -98,6 +118,10 @@ public:
     void add_observer(ItemTreeObserver* observer);
     void remove_observer(ItemTreeObserver* observer);
 
+    // A tree that answers AddSettings (the virtual GX's settings service); empty for every other.
+    void set_settings_manager(SettingsManager manager) { settings_manager_ = std::move(manager); }
+    const SettingsManager& settings_manager() const { return settings_manager_; }
+
 private:
     struct Item {
         ItemSpec spec;
@@ -109,6 +133,7 @@ private:
 
     std::map<std::string, Item> items_;
     std::vector<ItemTreeObserver*> observers_;
+    SettingsManager settings_manager_;
     int batch_depth_ = 0;
     ItemChanges pending_;
 };

@@ -43,6 +43,16 @@ public:
     // Every change another service announces (PropertiesChanged and each item of an ItemsChanged), until
     // disconnect(). For clients that follow a service, like the GX GUI or systemcalc.
     virtual void watch(const std::string& service, ChangeHandler on_change) = 0;
+    // Whether `service` is on the bus: called once with what is known now, then on every change of its owner
+    // (NameOwnerChanged), until disconnect(). A client re-reads a service that comes back, as the GX GUI does.
+    using OwnerHandler = std::function<void(bool present)>;
+    virtual void watch_owner(const std::string& service, OwnerHandler on_owner) = 0;
+
+    // localsettings' AddSettings on a settings service (com.victronenergy.settings): one result per definition.
+    using SettingsHandler =
+        std::function<void(std::optional<std::vector<SettingResult>> results, std::optional<std::string> error)>;
+    virtual void add_settings(const std::string& service, const std::vector<SettingDefinition>& definitions,
+                              SettingsHandler done) = 0;
 
     // The connection broke (the daemon went away, the link dropped): published names are gone.
     std::function<void(const std::string& reason)> on_lost;

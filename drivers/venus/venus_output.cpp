@@ -56,7 +56,7 @@ void VenusOutput::attempt() {
     ++attempts_;
     auto generation = std::weak_ptr<int>(generation_);
     if (bus_.connected()) {
-        publish_all();
+        claim_instances();
         return;
     }
     bus_.connect([this, generation](std::optional<std::string> error) {
@@ -67,8 +67,55 @@ void VenusOutput::attempt() {
             retry(*error);
             return;
         }
-        publish_all();
+        claim_instances();
     });
+}
+
+// As a Venus service does before it registers: each charger's VRM instance through the settings service
+// (localsettings' AddSettings on ClassAndVrmInstance), which keeps instances unique per class across every device
+// the GX has seen. Without a settings service on the bus (a bare dbus-daemon) the configured instances stand.
+void VenusOutput::claim_instances() {
+    std::vector<SettingDefinition> claims;
+    for (const auto& service : services_) {
+        claims.push_back({service->instance_setting_path(), service->instance_claim(), std::nullopt, std::nullopt});
+    }
+    auto generation = std::weak_ptr<int>(generation_);
+    bus_.add_settings(
+        settings_service, claims,
+        [this, generation](std::optional<std::vector<SettingResult>> results, const std::optional<std::string>& error) {
+            if (generation.expired()) {
+                return;
+            }
+            if (!results) {
+                if (!warned_no_settings_) {
+                    logger()->info("no VRM instances claimed ({}): the configured ones are used",
+                                   error.value_or("no answer"));
+                    warned_no_settings_ = true;
+                }
+                publish_all();
+                return;
+            }
+            for (std::size_t i = 0; i < services_.size() && i < results->size(); ++i) {
+                apply_claim(*services_[i], (*results)[i]);
+            }
+            publish_all();
+        });
+}
+
+void VenusOutput::apply_claim(EvchargerService& service, const SettingResult& result) {
+    const auto* text = std::get_if<std::string>(&result.value);
+    auto colon = text == nullptr ? std::string::npos : text->find(':');
+    if (result.error != 0 || colon == std::string::npos) {
+        logger()->warn("{}: the settings service answered error {} for {}; the configured instance is used",
+                       service.bus_name(), result.error, service.instance_setting_path());
+        return;
+    }
+    try {
+        service.set_device_instance(std::stoll(text->substr(colon + 1)));
+    } catch (const std::exception&) {
+        logger()->warn("{}: the settings service holds '{}' for {}; the configured instance is used",
+                       service.bus_name(), *text, service.instance_setting_path());
+    }
 }
 
 void VenusOutput::publish_all() {

@@ -6,8 +6,9 @@
 #include <functional>
 
 #include "harness/devices/alfen/alfen_rig.hpp"
-#include "harness/scenario/faults.hpp"
+#include "harness/devices/gx/gx_rig.hpp"
 #include "harness/devices/rig.hpp"
+#include "harness/scenario/faults.hpp"
 
 namespace evhil::harness {
 namespace {
@@ -34,6 +35,9 @@ std::unique_ptr<ChargerRig> make_charger_rig(const DeviceSpec& device, RigContex
 }
 
 const std::vector<FaultSpec>* rig_faults(const std::string& type) {
+    if (type == "gx") {
+        return &GxRig::faults();  // the GX of a scenario's gx: section
+    }
     for (const auto& kind : rig_kinds) {
         if (type == kind.type) {
             return &kind.faults();

@@ -57,6 +57,9 @@ public:
     void run() {
         auto& executor = run_.executor;
         run_.station->start();
+        if (run_.gx) {
+            run_.gx->start();
+        }
         run_.site_sample = run_.site.sample(scenario_.start, 0.0);
         executor.schedule_every(scenario_.physics_step, [this] {
             double ev_power = 0;
@@ -65,6 +68,9 @@ public:
                 ev_power += device.ev->power_w();
             }
             run_.site_sample = run_.site.sample(run_.executor.now(), ev_power);
+            if (run_.gx) {
+                run_.gx->update(run_.gx_inputs(), scenario_.physics_step);
+            }
         });
         for (const auto& action : scenario_.timeline) {
             executor.schedule_at(scenario_.start + action.at, [this, action] { perform(action, true); });
@@ -79,6 +85,9 @@ public:
         executor.run_until(scenario_.start + scenario_.duration);
         if (options_.console != nullptr) {
             options_.console->attach(nullptr);
+        }
+        if (run_.gx) {
+            run_.gx->stop();
         }
         for (auto& device : run_.devices) {
             device.rig->stop();
@@ -163,15 +172,51 @@ private:
                 result_.metrics[several ? device.spec->id + "." + key : key] = value;
             }
         }
+        if (run_.gx) {
+            for (auto& [key, value] : run_.gx->metrics()) {
+                result_.metrics[key] = value;
+            }
+        }
         result_.metrics["timers_fired"] = static_cast<double>(run_.executor.timers_fired());
     }
 
     void perform(const Action& action, bool on) {
+        if (action.device == "gx" || action.what == "gx_set") {
+            perform_on_gx(action, on);
+            return;
+        }
         if (!action.device.empty() && !run_.find(action.device).rig->can_perform(action)) {
             ask_operator(action, on);
             return;
         }
         apply(action, on);
+        if (on && action.what == "fault" && action.fault_for) {
+            run_.executor.schedule_after(*action.fault_for, [this, action] { perform(action, false); });
+        }
+    }
+
+    // The GX's faults and the GUI's writes; the answer to a write is an event of its own ("<id> answered").
+    void perform_on_gx(const Action& action, bool on) {
+        auto& gx = *run_.gx;
+        if (action.what == "gx_set") {
+            venus::BusValue value = action.text_value;
+            if (!action.value_is_text) {
+                bool integral = action.text_value.find_first_of(".eE") == std::string::npos;
+                value = integral ? venus::BusValue(std::int64_t(std::stoll(action.text_value)))
+                                 : venus::BusValue(std::stod(action.text_value));
+            }
+            record_event(action.id);
+            gx.gui_set(action.service, action.path, value, [this, id = action.id](const std::string& outcome) {
+                record_event(id + " answered: " + outcome);
+            });
+            return;
+        }
+        bool switch_on = on && action.what == "fault";
+        if (!gx.set_fault(action, switch_on)) {
+            throw std::runtime_error(
+                fmt::format("{}:{}: fault '{}' is not applied by the GX", scenario_.file, action.line, action.fault));
+        }
+        record_event(on ? action.id : action.id + " ends");
         if (on && action.what == "fault" && action.fault_for) {
             run_.executor.schedule_after(*action.fault_for, [this, action] { perform(action, false); });
         }

@@ -87,6 +87,10 @@ Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint6
         device.setpoint_changes.push_back({executor.now(), charger.command.current_a});
         device.capped_by_bench += charger.command.bound == station::Bound::bench ? 1 : 0;
     });
+    if (scenario.gx) {
+        gx = std::make_unique<GxRig>(executor, options.target, *station, scenario.venus_chargers, *scenario.gx,
+                                     rng.fork("gx"));
+    }
     if (scenario.devices.size() == 1) {
         recorder.set_default_prefix(scenario.devices.front().id + ".");
     }
@@ -110,6 +114,12 @@ void Testbed::add_signals() {
         }
         return 0.0;
     });
+    if (gx) {
+        gx->add_signals(SignalAdder{
+            [this](std::string name, std::string unit, Recorder::Getter getter, std::vector<std::string> labels) {
+                recorder.add(std::move(name), std::move(unit), std::move(getter), std::move(labels));
+            }});
+    }
     for (auto& device : devices) {
         auto prefix = device.spec->id + ".";
         SignalAdder add{[this, prefix](std::string name, std::string unit, Recorder::Getter getter,
@@ -133,6 +143,16 @@ void Testbed::add_signals() {
         add("harness.limit", "A", [&rig] { return rig.independent_limit_a(); });
         device.rig->add_signals(add);
     }
+}
+
+sim::victron::GxInputs Testbed::gx_inputs() const {
+    sim::victron::GxInputs inputs{.pv_w = site_sample.pv_w, .house_w = site_sample.house_w, .ev_loads = {}};
+    for (const auto& device : devices) {
+        inputs.ev_loads.push_back({.power_w = device.ev->power_w(),
+                                   .phases = device.ev->active_phases(),
+                                   .position = gx->position_of(device.spec->id)});
+    }
+    return inputs;
 }
 
 InvariantPlan Testbed::invariant_plan() const {

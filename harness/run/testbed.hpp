@@ -9,6 +9,7 @@
 
 #include "drivers/core/executor.hpp"
 #include "drivers/station/station.hpp"
+#include "harness/devices/gx/gx_rig.hpp"
 #include "harness/devices/rig.hpp"
 #include "harness/recording/recorder.hpp"
 #include "harness/run/invariants.hpp"
@@ -47,6 +48,8 @@ struct Testbed {
     Device& find(const std::string& id);
     // The safety invariants: every charger against its independent limit, every circuit against its sum.
     InvariantPlan invariant_plan() const;
+    // The virtual GX's inputs now: the site's PV and house load and every EV's real power.
+    sim::victron::GxInputs gx_inputs() const;
 
     std::unique_ptr<Clock> clock;
     Executor executor;
@@ -56,6 +59,7 @@ struct Testbed {
     std::vector<Device> devices;
     RigPorts ports;
     std::unique_ptr<station::Station> station;
+    std::unique_ptr<GxRig> gx;  // with a gx: section
     Recorder recorder;
 
 private:

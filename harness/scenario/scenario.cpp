@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "harness/scenario/faults.hpp"
+#include "simulators/victron/gx_config.hpp"
 
 namespace evhil::harness {
 namespace {
@@ -14,8 +16,8 @@ namespace {
 using namespace std::chrono_literals;
 constexpr Duration max_duration = std::chrono::days(30);
 
-const std::vector<std::string> action_names{"plug_in", "unplug",   "set_current", "start", "stop",
-                                            "set_pv",  "set_load", "set_soc",     "fault", "fault_off"};
+const std::vector<std::string> action_names{"plug_in",  "unplug",  "set_current", "start",     "stop",  "set_pv",
+                                            "set_load", "set_soc", "fault",       "fault_off", "gx_set"};
 
 TimePoint parse_start(const ConfigNode& node) {
     // libstdc++ 12 has no std::chrono::parse, so the fixed ISO 8601 UTC form is read field by field.
@@ -82,10 +84,16 @@ bool is_device_action(const std::string& what) {
     return what == "plug_in" || what == "unplug" || what == "set_soc" || what == "fault" || what == "fault_off";
 }
 
-// A device action names its device, or acts on the only one.
-std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>& devices) {
+// The GX of a run, as faults name it with `device: gx`.
+constexpr const char* gx_device = "gx";
+
+// A device action names its device, or acts on the only one. With a gx: section a fault may name the GX.
+std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>& devices, bool has_gx) {
     if (auto device = node.optional("device")) {
         auto id = device->as_string();
+        if (has_gx && id == gx_device) {
+            return id;
+        }
         bool known = std::any_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) { return d.id == id; });
         if (!known) {
             device->fail(fmt::format("no device '{}' under devices:", id));
@@ -98,8 +106,33 @@ std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>&
     return devices.front().id;
 }
 
+// gx_set: service, path and a value, a number unless it is quoted text.
+void parse_gx_set(const ConfigNode& node, Action& action) {
+    auto service = node.required("service");
+    action.service = service.as_string();
+    auto short_name = action.service.starts_with("com.victronenergy.") ? action.service.substr(18) : action.service;
+    if (short_name.empty() || short_name.find('/') != std::string::npos) {
+        service.fail("service: a Venus service such as evcharger.garage or com.victronenergy.system");
+    }
+    auto path = node.required("path");
+    action.path = path.as_string();
+    if (!action.path.starts_with('/') || action.path.size() < 2) {
+        path.fail("path: a bus item path such as /SetCurrent");
+    }
+    auto value = node.required("value");
+    action.text_value = value.as_string();
+    action.value_is_text = value.is_quoted();
+    if (!action.value_is_text) {
+        char* end = nullptr;
+        std::strtod(action.text_value.c_str(), &end);
+        if (action.text_value.empty() || *end != '\0') {
+            value.fail("value: a number, or text in quotes");
+        }
+    }
+}
+
 Action parse_action(const ConfigNode& node, Duration duration, const std::vector<DeviceSpec>& devices,
-                    const FaultCatalogue& catalogue) {
+                    const FaultCatalogue& catalogue, bool has_gx) {
     node.expect_map();
     Action action;
     action.line = node.line();
@@ -116,7 +149,7 @@ Action parse_action(const ConfigNode& node, Duration duration, const std::vector
     std::vector<std::string> allowed{"at", "do", "id"};
     if (is_device_action(action.what)) {
         allowed.push_back("device");
-        action.device = action_device(node, devices);
+        action.device = action_device(node, devices, has_gx);
     }
     if (action.what == "set_current") {
         allowed.push_back("current");
@@ -132,13 +165,22 @@ Action parse_action(const ConfigNode& node, Duration duration, const std::vector
     } else if (action.what == "set_soc") {
         allowed.push_back("soc");
         action.value = node.required("soc").as_double(0, 100) / 100.0;
+    } else if (action.what == "gx_set") {
+        if (!has_gx) {
+            node.fail("gx_set needs a gx: section (the GX that the GUI writes to)");
+        }
+        allowed.insert(allowed.end(), {"service", "path", "value"});
+        parse_gx_set(node, action);
     } else if (action.what == "fault" || action.what == "fault_off") {
         allowed.insert(allowed.end(), {"fault", "for"});
         auto fault_node = node.required("fault");
         action.fault = fault_node.as_string();
-        const auto& type = std::find_if(devices.begin(), devices.end(), [&](const DeviceSpec& d) {
-                               return d.id == action.device;
-                           })->type;
+        std::string type = gx_device;
+        if (action.device != gx_device) {
+            type = std::find_if(devices.begin(), devices.end(), [&](const DeviceSpec& d) {
+                       return d.id == action.device;
+                   })->type;
+        }
         const auto* faults = catalogue(type);
         const auto* fault = faults != nullptr ? find_fault(*faults, action.fault) : nullptr;
         if (fault == nullptr) {
@@ -190,11 +232,18 @@ Expectation parse_expectation(const ConfigNode& node, const std::vector<Action>&
         if (auto time = parse_duration(after.as_string())) {
             expectation.after_time = *time;
         } else {
+            // "ID" is when the action happened; "ID ends" when a fault with for: switched itself off.
             expectation.after_event = after.as_string();
-            bool found = std::any_of(timeline.begin(), timeline.end(),
-                                     [&](const Action& a) { return a.id == expectation.after_event; });
-            if (!found) {
-                after.fail(fmt::format("no timeline action has id '{}'", expectation.after_event));
+            const std::string ends = " ends";
+            bool at_end = expectation.after_event.ends_with(ends);
+            auto id = at_end ? expectation.after_event.substr(0, expectation.after_event.size() - ends.size())
+                             : expectation.after_event;
+            auto action = std::find_if(timeline.begin(), timeline.end(), [&](const Action& a) { return a.id == id; });
+            if (action == timeline.end()) {
+                after.fail(fmt::format("no timeline action has id '{}'", id));
+            }
+            if (at_end && !action->fault_for) {
+                after.fail(fmt::format("'{}' has no end: only a fault with for: ends by itself", id));
             }
         }
         condition_node = node.required("that");
@@ -238,7 +287,8 @@ Expectation parse_expectation(const ConfigNode& node, const std::vector<Action>&
 Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
     auto root = ConfigNode::load_file(path);
     root.allow_keys({"name", "description", "targets", "duration", "start", "record_interval", "physics_step",
-                     "devices", "circuits", "site", "ev", "controller", "timeline", "expect", "timing_tolerance"});
+                     "devices", "circuits", "site", "ev", "controller", "timeline", "expect", "timing_tolerance",
+                     "gx"});
     Scenario scenario;
     scenario.file = path;
     scenario.name = root.get_string("name", std::filesystem::path(path).stem().string());
@@ -294,9 +344,19 @@ Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
         }
     }
 
+    scenario.venus_chargers = venus::parse_station_evchargers(scenario.station.chargers);
+    if (auto gx = root.optional("gx")) {
+        sim::victron::GxSettings settings;
+        if (!gx->is_scalar() || !gx->as_string().empty()) {
+            gx->allow_keys(sim::victron::gx_config_keys());
+            sim::victron::read_gx_config(*gx, settings);
+        }
+        scenario.gx = settings;
+    }
     if (auto timeline = root.optional("timeline")) {
         for (const auto& entry : timeline->as_list()) {
-            scenario.timeline.push_back(parse_action(entry, scenario.duration, scenario.devices, faults));
+            scenario.timeline.push_back(
+                parse_action(entry, scenario.duration, scenario.devices, faults, scenario.gx.has_value()));
             const auto& action = scenario.timeline.back();
             bool on_sim = std::find(scenario.targets.begin(), scenario.targets.end(), "sim") != scenario.targets.end();
             if (on_sim && action.what == "fault" && action.fault_spec->needs_wire) {

@@ -13,9 +13,11 @@
 #include "drivers/core/clock.hpp"
 #include "drivers/core/config.hpp"
 #include "drivers/station/station_config.hpp"
+#include "drivers/venus/evcharger_settings.hpp"
 #include "harness/scenario/expression.hpp"
 #include "simulators/physics/ev.hpp"
 #include "simulators/physics/site.hpp"
+#include "simulators/victron/virtual_gx.hpp"
 
 namespace evhil::harness {
 
@@ -39,12 +41,12 @@ struct FaultSpec;
 
 struct Action {
     Duration at{0};
-    std::string id;              // referenced by `after:` in expectations
-    std::string what;            // scenario.cpp: action_names
-    std::string device;          // the device a device action (plug_in, unplug, set_soc, fault) acts on
-    double value = 0;            // current, watts or soc, by action
-    bool value_is_auto = false;  // set_pv / set_load back to the profile
-    std::string fault;           // fault name
+    std::string id;      // referenced by `after:` in expectations
+    std::string what;    // scenario.cpp: action_names
+    std::string device;  // the device a device action (plug_in, unplug, set_soc, fault) acts on; "gx" for the GX
+    double value = 0;    // current, watts or soc, by action
+    bool value_is_auto = false;                           // set_pv / set_load back to the profile
+    std::string fault;                                    // fault name
     std::shared_ptr<const FaultSpec> fault_spec;          // how it behaves, from the device's fault list (faults.hpp)
     std::map<std::string, std::string> fault_params;      // code: exception code as written
     std::optional<Duration> fault_for;                    // fault switches itself off after this long
@@ -52,6 +54,10 @@ struct Action {
     std::size_t fault_byte = 7;                           // corrupt: index in the reply ADU (7 = function code)
     std::size_t fault_split_at = 4;                       // split: bytes sent before the gap
     Duration fault_gap = std::chrono::milliseconds(300);  // split: the gap
+    std::string service;     // gx_set: the service ("evcharger.garage" or the full bus name)
+    std::string path;        // gx_set: the path ("/SetCurrent")
+    std::string text_value;  // gx_set: the value as written; a number unless quoted
+    bool value_is_text = false;
     int line = 0;
 };
 
@@ -84,6 +90,10 @@ struct Scenario {
     station::StationConfig station;  // devices:, circuits:, controller: in the schema evchargerd reads too
     physics::PvSettings pv;
     physics::HouseSettings house;
+    // The Victron GX of the run (the gx: section): when set, the station's Venus output and a virtual GX run on a
+    // bus of the run, with the GX GUI's signals and actions (harness/devices/gx/gx_rig.hpp).
+    std::optional<sim::victron::GxSettings> gx;
+    venus::StationEvchargers venus_chargers;  // every charger's venus: settings
     std::vector<Action> timeline;
     std::vector<Expectation> expectations;
 };
@@ -96,6 +106,5 @@ using FaultCatalogue = std::function<const std::vector<FaultSpec>*(const std::st
 Scenario load_scenario(const std::string& path, const FaultCatalogue& faults);
 // The files a list of paths stands for: files as given, folders searched for *.yaml / *.yml, sorted.
 std::vector<std::string> expand_scenario_paths(const std::vector<std::string>& paths);
-
 
 }  // namespace evhil::harness

@@ -39,12 +39,16 @@ PrivateBus::PrivateBus() {
     }
     std::string config = "--config-file=" + folder_ + "/bus.conf";
     std::string address = "--address=" + address_;
-    std::string print = "--print-address=" + std::to_string(pipe_fds[1]);
+    std::string print = "--print-address=3";
     std::array<char*, 6> argv{const_cast<char*>("dbus-daemon"), config.data(), address.data(), print.data(),
                               const_cast<char*>("--nofork"),    nullptr};
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    // The daemon gets the pipe's write end as fd 3 and nothing else of ours: asio opens its sockets without
+    // close-on-exec, and a listening socket the daemon inherited would keep its port after we close it (a tap's
+    // listener that could not listen again after a link_down fault).
+    posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 3);
+    posix_spawn_file_actions_addclosefrom_np(&actions, 4);
     int spawned = posix_spawnp(&pid_, "dbus-daemon", &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     close(pipe_fds[1]);

@@ -13,6 +13,7 @@
 #include "simulators/common/run_until_signalled.hpp"
 #include "simulators/physics/site.hpp"
 #include "simulators/victron/evcharger_meter.hpp"
+#include "simulators/victron/gx_config.hpp"
 #include "simulators/victron/private_bus.hpp"
 #include "simulators/victron/virtual_gx.hpp"
 
@@ -31,49 +32,27 @@ struct GxOptions {
     std::string site_file;
 };
 
-PvPosition parse_pv_position(const std::string& text) {
-    if (text == "ac_output") {
-        return PvPosition::ac_output;
-    }
-    return text == "ac_input" ? PvPosition::ac_input : PvPosition::dc;
-}
-
 // The --site YAML: the same settings as the options, as keys.
 void apply_site_file(GxOptions& o) {
     auto root = ConfigNode::load_file(o.site_file);
-    root.allow_keys({"pv_peak", "pv", "pv_position", "house", "battery", "min_soc", "grid_setpoint", "portal_id"});
+    auto keys = gx_config_keys();
+    keys.insert(keys.end(), {"pv_peak", "pv", "house"});
+    root.allow_keys(keys);
     o.pv_peak_w = root.get_double("pv_peak", o.pv_peak_w, 0, 1e6);
     if (auto pv = root.optional("pv")) {
         o.pv_w = pv->as_double(0, 1e6);
     }
-    if (auto position = root.optional("pv_position")) {
-        o.pv_position = position->as_enum({"dc", "ac_output", "ac_input"});
-    }
     o.house_w = root.get_double("house", o.house_w, 0, 1e6);
-    if (auto battery = root.optional("battery")) {
-        if (battery->is_scalar() && !battery->as_bool()) {
-            o.no_battery = true;
-        } else {
-            battery->allow_keys({"capacity", "soc", "max_charge", "max_discharge"});
-            auto& b = o.gx.battery_settings;
-            b.capacity_wh = battery->get_double("capacity", b.capacity_wh, 100, 1e7);
-            o.battery_soc_percent = battery->get_double("soc", o.battery_soc_percent, 0, 100);
-            b.max_charge_w = battery->get_double("max_charge", b.max_charge_w, 0, 1e6);
-            b.max_discharge_w = battery->get_double("max_discharge", b.max_discharge_w, 0, 1e6);
-        }
-    }
-    o.gx.minimum_soc_percent = root.get_double("min_soc", o.gx.minimum_soc_percent, 0, 100);
-    o.gx.grid_setpoint_w = root.get_double("grid_setpoint", o.gx.grid_setpoint_w, -1e5, 1e5);
-    o.gx.portal_id = root.get_string("portal_id", o.gx.portal_id);
+    read_gx_config(root, o.gx);
 }
 
 int run_gx(GxOptions options) {
-    if (!options.site_file.empty()) {
-        apply_site_file(options);
-    }
     options.gx.pv_position = parse_pv_position(options.pv_position);
     options.gx.battery = !options.no_battery;
     options.gx.battery_settings.soc = options.battery_soc_percent / 100.0;
+    if (!options.site_file.empty()) {
+        apply_site_file(options);  // the file's keys over the options
+    }
 
     std::unique_ptr<PrivateBus> private_bus;
     std::string address = options.dbus;

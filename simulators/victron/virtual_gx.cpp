@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -10,8 +13,11 @@ namespace evhil::sim::victron {
 namespace {
 
 using venus::BusValue;
+using venus::Invalid;
 using venus::ItemSpec;
 using venus::ItemTree;
+using venus::SettingDefinition;
+using venus::SettingResult;
 using venus::ValueKind;
 
 constexpr std::array<const char*, 3> phase_names{"L1", "L2", "L3"};
@@ -92,6 +98,8 @@ VirtualGx::VirtualGx(GxSettings settings) : settings_(std::move(settings)), home
 }
 
 void VirtualGx::build() {
+    settings_tree_.set_settings_manager(
+        [this](const std::vector<SettingDefinition>& definitions) { return add_settings(definitions); });
     // com.victronenergy.system
     system_.add("/Serial", {.value = settings_.portal_id});
     system_.add("/DeviceInstance", {.value = std::int64_t{0}});
@@ -130,6 +138,116 @@ void VirtualGx::build() {
     add_per_phase(pvinverter_, "/Ac");
     // A PV inverter's /Position: 0 AC input, 1 AC output.
     pvinverter_.add("/Position", {.value = std::int64_t{settings_.pv_position == PvPosition::ac_output ? 1 : 0}});
+}
+
+namespace {
+
+// localsettings' AddSettingError codes.
+constexpr int no_error = 0;
+constexpr int unknown_type = -3;
+constexpr int invalid_path = -4;
+constexpr int type_differs = -5;
+constexpr int invalid_default = -6;
+constexpr int default_out_of_range = -7;
+constexpr int is_group = -8;
+constexpr int not_in_settings = -9;
+
+const std::string instance_leaf = "/ClassAndVrmInstance";
+
+// "evcharger:40" -> ("evcharger", 40)
+std::optional<std::pair<std::string, long>> class_and_instance(const BusValue& value) {
+    const auto* text = std::get_if<std::string>(&value);
+    auto colon = text == nullptr ? std::string::npos : text->find(':');
+    if (colon == std::string::npos || text->find(':', colon + 1) != std::string::npos) {
+        return std::nullopt;
+    }
+    char* end = nullptr;
+    long instance = std::strtol(text->c_str() + colon + 1, &end, 10);
+    if (end == text->c_str() + colon + 1 || *end != '\0') {
+        return std::nullopt;
+    }
+    return std::pair(text->substr(0, colon), instance);
+}
+
+int kind_of(const BusValue& value) {
+    return static_cast<int>(value.index());  // int64, double or string; bool counts as an integer below
+}
+
+}  // namespace
+
+std::vector<SettingResult> VirtualGx::add_settings(const std::vector<SettingDefinition>& definitions) {
+    std::vector<SettingResult> results;
+    for (const auto& definition : definitions) {
+        SettingResult& result = results.emplace_back(SettingResult{definition.path, no_error, Invalid{}});
+        BusValue value = definition.default_value;
+        if (const auto* flag = std::get_if<bool>(&value)) {
+            value = std::int64_t{*flag ? 1 : 0};
+        }
+        if (definition.path.empty() || definition.path.front() != '/') {
+            result.error = invalid_path;
+            continue;
+        }
+        if (!is_valid(value)) {
+            result.error = unknown_type;
+            continue;
+        }
+        if (!definition.path.starts_with("/Settings/")) {
+            result.error = not_in_settings;
+            continue;
+        }
+        if (settings_tree_.has_node(definition.path)) {
+            result.error = is_group;
+            continue;
+        }
+        bool instance_claim =
+            definition.path.ends_with(instance_leaf) && definition.path.starts_with("/Settings/Devices/");
+        auto claim = instance_claim ? class_and_instance(value) : std::nullopt;
+        if (instance_claim && !claim) {
+            result.error = invalid_default;
+            continue;
+        }
+        double number = 0;
+        if (as_number(value, number) && !std::holds_alternative<std::string>(value)) {
+            bool below = definition.min && number < *definition.min;
+            bool above = definition.max && number > *definition.max;
+            bool unbounded = definition.min.value_or(0) == 0 && definition.max.value_or(0) == 0;
+            if (!unbounded && (below || above)) {
+                result.error = default_out_of_range;
+                continue;
+            }
+        }
+        if (settings_tree_.has_leaf(definition.path)) {
+            const auto& current = settings_tree_.value(definition.path);
+            if (is_valid(current) && kind_of(current) != kind_of(value)) {
+                result.error = type_differs;
+                continue;
+            }
+            result.value = current;  // an existing setting keeps its value
+            continue;
+        }
+        if (claim) {
+            value = std::string(claim->first + ":" + std::to_string(free_instance(claim->first, claim->second)));
+        }
+        settings_tree_.add(definition.path, {.value = value, .description = {}, .writeable = true});
+        result.value = value;
+    }
+    return results;
+}
+
+// The first instance of `device_class` at or above `wanted` that no ClassAndVrmInstance setting holds.
+long VirtualGx::free_instance(const std::string& device_class, long wanted) const {
+    std::set<long> taken;
+    for (const auto& path : settings_tree_.leaves()) {
+        if (path.starts_with("/Settings/Devices/") && path.ends_with(instance_leaf)) {
+            if (auto held = class_and_instance(settings_tree_.value(path)); held && held->first == device_class) {
+                taken.insert(held->second);
+            }
+        }
+    }
+    while (taken.count(wanted) != 0) {
+        ++wanted;
+    }
+    return wanted;
 }
 
 double VirtualGx::minimum_soc_percent() const {

@@ -78,9 +78,14 @@ public:
     double minimum_soc_percent() const;
     double grid_setpoint_w() const;
     double active_soc_limit_percent() const;
+    // localsettings' AddSettings on the settings service (item_tree.hpp: SettingDefinition): new settings are
+    // added with their default, existing ones keep their value, and a ClassAndVrmInstance gets the first free
+    // instance of its class at or above the one asked for.
+    std::vector<venus::SettingResult> add_settings(const std::vector<venus::SettingDefinition>& definitions);
 
 private:
     void build();
+    long free_instance(const std::string& device_class, long wanted) const;
 
     GxSettings settings_;
     physics::HomeBattery home_battery_;

@@ -7,6 +7,7 @@
 
 #include "drivers/venus/dbus_venus_bus.hpp"
 #include "simulators/victron/private_bus.hpp"
+#include "simulators/victron/virtual_gx.hpp"
 #include "tests/support/executor_thread.hpp"
 #include "tests/support/run_command.hpp"
 
@@ -112,6 +113,74 @@ TEST_F(DbusVenusBusTest, ASecondPublisherOfTheSameNameIsRefused) {
 TEST_F(DbusVenusBusTest, AConnectionWithoutWatchingRefusesToWatch) {
     loop_.on_loop(
         [&] { EXPECT_THROW(publisher_.watch(name, [](const std::string&, const ItemState&) {}), std::logic_error); });
+}
+
+TEST_F(DbusVenusBusTest, AnOwnerWatcherHearsAServiceLeaveAndComeBack) {
+    std::vector<bool> seen;
+    loop_.on_loop([&] { client_.watch_owner(name, [&](bool present) { seen.push_back(present); }); });
+    ASSERT_TRUE(eventually([&] { return seen.size() == 1; }));
+    EXPECT_TRUE(seen[0]);
+    loop_.on_loop([&] { publisher_.withdraw(name); });
+    ASSERT_TRUE(eventually([&] { return seen.size() == 2; }));
+    EXPECT_FALSE(seen[1]);
+    ASSERT_FALSE(loop_.on_loop_async([this](auto done) { publisher_.publish(name, tree_, done); }));
+    ASSERT_TRUE(eventually([&] { return seen.size() == 3; }));
+    EXPECT_TRUE(seen[2]);
+}
+
+TEST_F(DbusVenusBusTest, ASeveredConnectionIsLostAndItsNamesGo) {
+    std::optional<std::string> lost;
+    std::vector<bool> seen;
+    loop_.on_loop([&] {
+        publisher_.on_lost = [&](const std::string& reason) { lost = reason; };
+        client_.watch_owner(name, [&](bool present) { seen.push_back(present); });
+    });
+    ASSERT_TRUE(eventually([&] { return seen.size() == 1; }));
+    loop_.on_loop([&] { publisher_.sever(); });
+    ASSERT_TRUE(eventually([&] { return lost.has_value() && seen.size() == 2; }));
+    EXPECT_FALSE(seen[1]);
+    EXPECT_FALSE(publisher_.connected());
+}
+
+// The virtual GX's settings service answers localsettings' AddSettings over D-Bus, to our client and to busctl, and
+// a setting it adds is a bus item at once.
+TEST_F(DbusVenusBusTest, TheVirtualGxSettingsServiceAnswersAddSettings) {
+    sim::victron::VirtualGx gx{sim::victron::GxSettings{}};
+    std::unique_ptr<DbusVenusBus> gx_bus;
+    loop_.on_loop([&] { gx_bus = std::make_unique<DbusVenusBus>(loop_.executor(), bus_.address()); });
+    ASSERT_FALSE(loop_.on_loop_async([&](auto done) { gx_bus->connect(done); }));
+    ASSERT_FALSE(loop_.on_loop_async([&](auto done) { gx.publish(*gx_bus, done); }));
+
+    std::optional<std::vector<SettingResult>> results;
+    loop_.on_loop([&] {
+        client_.add_settings(
+            "com.victronenergy.settings",
+            {{"/Settings/Devices/evchargerd_a/ClassAndVrmInstance", std::string("evcharger:40"), {}, {}},
+             {"/Settings/Devices/evchargerd_b/ClassAndVrmInstance", std::string("evcharger:40"), {}, {}}},
+            [&](auto answer, auto) { results = std::move(answer); });
+    });
+    ASSERT_TRUE(eventually([&] { return results.has_value(); }));
+    ASSERT_EQ(results->size(), 2U);
+    EXPECT_EQ(std::get<std::string>((*results)[0].value), "evcharger:40");
+    EXPECT_EQ(std::get<std::string>((*results)[1].value), "evcharger:41");
+
+    int status = -1;
+    auto busctl = [&](const std::string& arguments) {
+        return test::run_command("DBUS_SYSTEM_BUS_ADDRESS='" + bus_.address() + "' busctl --system call " + arguments,
+                                 &status);
+    };
+    auto reply = busctl(
+        "com.victronenergy.settings / com.victronenergy.Settings AddSettings 'aa{sv}' 1 2 "
+        "path s /Settings/Devices/other/ClassAndVrmInstance default s evcharger:40");
+    EXPECT_EQ(status, 0) << reply;
+    EXPECT_NE(reply.find("\"evcharger:42\""), std::string::npos) << reply;
+    EXPECT_NE(reply.find("\"error\" i 0"), std::string::npos) << reply;
+    auto value = busctl(
+        "com.victronenergy.settings /Settings/Devices/evchargerd_b/ClassAndVrmInstance com.victronenergy.BusItem "
+        "GetValue");
+    EXPECT_EQ(status, 0) << value;
+    EXPECT_EQ(value, "v s \"evcharger:41\"\n");
+    loop_.on_loop([&] { gx_bus.reset(); });
 }
 
 }  // namespace

@@ -102,3 +102,52 @@ TEST(VirtualGx, PublishesEveryServiceOnTheBus) {
 
 }  // namespace
 }  // namespace evhil::sim::victron
+
+namespace evhil::sim::victron {
+namespace {
+
+venus::SettingDefinition instance_claim(const std::string& device, const std::string& claim) {
+    return {"/Settings/Devices/" + device + "/ClassAndVrmInstance", std::string(claim), std::nullopt, std::nullopt};
+}
+
+TEST(VirtualGxSettings, AddSettingsGivesEachDeviceTheFirstFreeInstanceOfItsClassAndKeepsItsValue) {
+    VirtualGx gx(GxSettings{});
+    auto first = gx.add_settings({instance_claim("evc_A", "evcharger:40"), instance_claim("bat_A", "battery:40")});
+    ASSERT_EQ(first.size(), 2U);
+    EXPECT_EQ(first[0].error, 0);
+    EXPECT_EQ(std::get<std::string>(first[0].value), "evcharger:40");
+    EXPECT_EQ(std::get<std::string>(first[1].value), "battery:40");  // another class: its own numbering
+    // A second charger asking for 40 gets 41; asking again later, each keeps what it was given.
+    auto second = gx.add_settings({instance_claim("evc_B", "evcharger:40")});
+    EXPECT_EQ(std::get<std::string>(second[0].value), "evcharger:41");
+    auto again = gx.add_settings({instance_claim("evc_A", "evcharger:45"), instance_claim("evc_B", "evcharger:40")});
+    EXPECT_EQ(std::get<std::string>(again[0].value), "evcharger:40");
+    EXPECT_EQ(std::get<std::string>(again[1].value), "evcharger:41");
+    EXPECT_EQ(std::get<std::string>(gx.settings().value("/Settings/Devices/evc_B/ClassAndVrmInstance")),
+              "evcharger:41");
+}
+
+TEST(VirtualGxSettings, AddSettingsRefusesWhatLocalsettingsRefuses) {
+    VirtualGx gx(GxSettings{});
+    auto results = gx.add_settings({
+        {"/Other/Thing", std::int64_t{1}, std::nullopt, std::nullopt},                 // not under /Settings
+        {"/Settings/Devices/x/ClassAndVrmInstance", std::string("nocolon"), {}, {}},   // not class:instance
+        {"/Settings/CGwacs", std::int64_t{1}, std::nullopt, std::nullopt},             // a group
+        {"/Settings/CGwacs/BatteryLife/MinimumSocLimit", std::string("ten"), {}, {}},  // another type
+        {"/Settings/Test/Level", std::int64_t{200}, 0.0, 100.0},                       // default out of range
+        {"/Settings/Test/Empty", venus::Invalid{}, std::nullopt, std::nullopt},        // no type
+        {"/Settings/Test/Level", std::int64_t{50}, 0.0, 100.0},                        // fine
+    });
+    ASSERT_EQ(results.size(), 7U);
+    EXPECT_EQ(results[0].error, -9);
+    EXPECT_EQ(results[1].error, -6);
+    EXPECT_EQ(results[2].error, -8);
+    EXPECT_EQ(results[3].error, -5);
+    EXPECT_EQ(results[4].error, -7);
+    EXPECT_EQ(results[5].error, -3);
+    EXPECT_EQ(results[6].error, 0);
+    EXPECT_EQ(std::get<std::int64_t>(gx.settings().value("/Settings/Test/Level")), 50);
+}
+
+}  // namespace
+}  // namespace evhil::sim::victron

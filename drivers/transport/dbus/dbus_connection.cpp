@@ -1,6 +1,7 @@
 #include "drivers/transport/dbus/dbus_connection.hpp"
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <cstdlib>
 
@@ -128,6 +129,14 @@ sdbus::IConnection& DbusConnection::bus() {
         throw std::logic_error("D-Bus connection to " + describe() + " is not open");
     }
     return *bus_;
+}
+
+void DbusConnection::sever() {
+    if (bus_ == nullptr) {
+        return;
+    }
+    ::shutdown(bus_->getEventLoopPollData().fd, SHUT_RDWR);
+    kick();  // the reactor notices on its next turn
 }
 
 void DbusConnection::lost(const std::string& reason) {

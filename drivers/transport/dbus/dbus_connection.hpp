@@ -56,6 +56,9 @@ public:
     void release_name(const std::string& name);
     // Call after sending (signals, replies outside a handler): the executor flushes what the socket did not take.
     void kick();
+    // Shuts the socket down under sd-bus, as a bus daemon that restarts or a broken link does; the connection then
+    // finds itself lost (on_lost) by the normal path. For the harness' bus faults.
+    void sever();
 
     std::function<void(const std::string& reason)> on_lost;
 

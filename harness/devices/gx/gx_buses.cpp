@@ -1,0 +1,66 @@
+#include "harness/devices/gx/gx_buses.hpp"
+
+#include "drivers/venus/dbus_venus_bus.hpp"
+#include "drivers/venus/in_process_bus.hpp"
+#include "simulators/victron/private_bus.hpp"
+
+namespace evhil::harness {
+namespace {
+
+class InProcessGxBuses final : public GxBuses {
+public:
+    explicit InProcessGxBuses(Executor& executor)
+        : daemon_(executor),
+          station_(daemon_, "evchargerd"),
+          gx_(daemon_, "gx"),
+          gui_(daemon_, "gui"),
+          intruder_(daemon_, "intruder") {}
+
+    venus::VenusBus& station() override { return station_; }
+    venus::VenusBus& gx() override { return gx_; }
+    venus::VenusBus& gui() override { return gui_; }
+    venus::VenusBus& intruder() override { return intruder_; }
+    void drop_station() override { daemon_.drop(station_); }
+    std::string address() const override { return "the in-process bus"; }
+
+private:
+    venus::InProcessBusDaemon daemon_;
+    venus::InProcessVenusBus station_;
+    venus::InProcessVenusBus gx_;
+    venus::InProcessVenusBus gui_;
+    venus::InProcessVenusBus intruder_;
+};
+
+class DbusGxBuses final : public GxBuses {
+public:
+    explicit DbusGxBuses(Executor& executor)
+        : station_(executor, daemon_.address()),
+          gx_(executor, daemon_.address()),
+          gui_(executor, daemon_.address(), /*watch_signals=*/true),
+          intruder_(executor, daemon_.address()) {}
+
+    venus::VenusBus& station() override { return station_; }
+    venus::VenusBus& gx() override { return gx_; }
+    venus::VenusBus& gui() override { return gui_; }
+    venus::VenusBus& intruder() override { return intruder_; }
+    void drop_station() override { station_.sever(); }
+    std::string address() const override { return daemon_.address(); }
+
+private:
+    sim::victron::PrivateBus daemon_;  // first: the connections go before it
+    venus::DbusVenusBus station_;
+    venus::DbusVenusBus gx_;
+    venus::DbusVenusBus gui_;
+    venus::DbusVenusBus intruder_;
+};
+
+}  // namespace
+
+std::unique_ptr<GxBuses> make_gx_buses(Executor& executor, const std::string& target) {
+    if (target == "sim") {
+        return std::make_unique<InProcessGxBuses>(executor);
+    }
+    return std::make_unique<DbusGxBuses>(executor);
+}
+
+}  // namespace evhil::harness

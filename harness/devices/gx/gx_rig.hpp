@@ -1,0 +1,76 @@
+#pragma once
+// The Victron side of a scenario: the station's Venus output (the code evchargerd runs: an evcharger service per
+// charger), the virtual GX (system, settings, battery, grid meter, PV inverter) closed over the run's site and EV
+// models, and the GX GUI that reads and writes them over the bus, all on one bus per run (gx_buses.hpp).
+//
+// Signals: gx.<service>.<path> for every path of every service as the GUI sees it, with the service named without
+// "com.victronenergy." and the path's slashes as dots (gx.evcharger.garage.Ac.Power, gx.system.Dc.Battery.Soc);
+// gx.<service>.present; gx.last_set_result, the answer to the GUI's last SetValue (0, 1, 2; NaN before any).
+// Actions: gx_set writes a path as the GUI does. Faults (device: gx): bus_drop, name_taken, system_stale.
+//
+// Covered by tests/unit/gx_rig_test.cpp and the scenarios in scenarios/venus/ (sim and wire).
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "drivers/core/rng.hpp"
+#include "drivers/station/station.hpp"
+#include "drivers/venus/evcharger_settings.hpp"
+#include "drivers/venus/venus_output.hpp"
+#include "harness/devices/gx/gx_buses.hpp"
+#include "harness/devices/gx/gx_gui.hpp"
+#include "harness/devices/rig.hpp"
+#include "harness/scenario/faults.hpp"
+#include "simulators/victron/virtual_gx.hpp"
+
+namespace evhil::harness {
+
+class GxRig {
+public:
+    GxRig(Executor& executor, const std::string& target, station::Station& station,
+          const venus::StationEvchargers& chargers, const sim::victron::GxSettings& settings, Rng rng);
+    ~GxRig();
+    GxRig(const GxRig&) = delete;
+    GxRig& operator=(const GxRig&) = delete;
+
+    void start();
+    void stop();
+    // One update of the virtual GX from the site and the EVs (unless the system_stale fault holds it).
+    void update(const sim::victron::GxInputs& inputs, Duration dt);
+
+    void add_signals(const SignalAdder& add);
+    // The GUI's SetValue; `done` gets the answer (0, 1, 2) or the error.
+    void gui_set(const std::string& service, const std::string& path, const venus::BusValue& value,
+                 std::function<void(const std::string& outcome)> done);
+    bool set_fault(const Action& action, bool on);
+    std::map<std::string, double> metrics() const;
+
+    // "evcharger.garage" or the full name -> the full bus name.
+    static std::string bus_name(const std::string& service);
+    static const std::vector<FaultSpec>& faults();
+    venus::AcPosition position_of(const std::string& charger_id) const;
+    const std::string& address() const { return address_; }
+
+private:
+    void claim_for_intruder();
+    void connect(venus::VenusBus& bus, const std::string& who, std::function<void()> then);
+
+    Executor& executor_;
+    std::unique_ptr<GxBuses> buses_;
+    std::string address_;
+    venus::StationEvchargers chargers_;
+    sim::victron::VirtualGx gx_;  // its trees before the buses' publications of them go (stop())
+    venus::VenusOutput output_;
+    GxGui gui_;
+    std::vector<std::pair<std::string, const venus::ItemTree*>> services_;  // every service the GUI follows
+    bool stale_ = false;
+    bool intruding_ = false;
+    venus::ItemTree intruder_tree_;
+    double last_set_result_;
+    std::uint64_t gui_sets_ = 0;
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace evhil::harness
