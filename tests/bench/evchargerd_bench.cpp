@@ -4,6 +4,10 @@
 // 3 s warm-up and then measures both processes over a window. Targets for the daemon: resident memory at most
 // 8 MiB, CPU at most 0.05 % of one core.
 //
+// BM_Evchargerd/1 does the same with the Venus output on (examples/alfen-venus.yaml): `evhil sim gx` starts a
+// private bus and the GX's services, evchargerd publishes its evcharger service there and the GX reads it once a
+// second. Targets: 10 MiB and 0.1 % of one core (the Python driver it replaces holds 40 MiB and uses 0.13 %).
+//
 //     build/default/tests/bench/bench_evchargerd                              # 60 s window
 //     EVHIL_DAEMON_WINDOW_S=10 build/default/tests/bench/bench_evchargerd     # shorter; targets not enforced
 //
@@ -62,8 +66,9 @@ using namespace std::chrono_literals;
 
 constexpr double warm_up_s = 3.0;
 constexpr double sample_every_s = 1.0;  // how often the window checks that the daemon still runs
-constexpr double max_rss_mib = 8.0;
-constexpr double max_cpu_percent = 0.05;
+// Without and with the Venus output.
+constexpr double max_rss_mib[] = {8.0, 10.0};
+constexpr double max_cpu_percent[] = {0.05, 0.1};
 // At 100 ticks per second a 3 s window resolves CPU in steps of 0.33 % of a core, far coarser than the 0.05 %
 // target; at 30 s the step is 0.033 %, and 60 s (the default) gives 0.017 %. Below 30 s the targets are not
 // enforced: a short window can only show that the run works.
@@ -277,7 +282,38 @@ std::optional<std::uint16_t> simulator_port(Child& simulator) {
     return std::nullopt;
 }
 
-void write_config(const std::string& path, std::uint16_t port) {
+// The bus address from `evhil sim gx`'s "export DBUS_SYSTEM_BUS_ADDRESS=..." line, within 10 s.
+std::optional<std::string> gx_bus_address(Child& gx) {
+    static const std::regex exported("export DBUS_SYSTEM_BUS_ADDRESS=(\\S+)");
+    evhil::WallStopwatch wall;
+    while (wall.elapsed_s() < 10.0 && gx.running()) {
+        std::smatch match;
+        std::string output = gx.output();
+        if (std::regex_search(output, match, exported)) {
+            return match[1].str();
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    return std::nullopt;
+}
+
+// Whether `name` is owned on the bus at `address`, as busctl lists it.
+bool on_bus(const std::string& address, const std::string& name) {
+    std::string command = "DBUS_SYSTEM_BUS_ADDRESS='" + address + "' busctl --system --no-legend list 2>/dev/null";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        return false;
+    }
+    std::string listing;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) {
+        listing += buffer;
+    }
+    pclose(pipe);
+    return listing.find(name + " ") != std::string::npos;
+}
+
+void write_config(const std::string& path, std::uint16_t port, const std::optional<std::string>& bus) {
     std::ofstream config(path);
     config << "# bench_evchargerd: one Alfen on the simulator, polled every 1 s; warnings only, no state file.\n"
               "devices:\n"
@@ -291,6 +327,9 @@ void write_config(const std::string& path, std::uint16_t port) {
               "    on_shutdown: pause\n"
               "controller: {type: manual, enabled: true, current: 10, max_current: 16}\n"
               "log: {level: warn, status_interval: 1m}\n";
+    if (bus) {
+        config << "venus: {bus: '" << *bus << "'}\n";
+    }
 }
 
 struct Usage {
@@ -304,17 +343,28 @@ Usage usage(pid_t pid) {
 
 void BM_Evchargerd(benchmark::State& state) {
     const double window_s = window_seconds();
+    const bool with_venus = state.range(0) == 1;
     std::optional<TempFolder> folder;
+    std::optional<Child> gx;
     std::optional<Child> simulator;
     std::optional<Child> daemon;
     std::optional<std::uint16_t> port;
+    std::optional<std::string> bus;
     try {
         folder.emplace();
+        if (with_venus) {
+            gx.emplace(std::vector<std::string>{EVHIL_BINARY, "sim", "gx", "--pv", "3000"}, folder->file("gx.out"));
+            bus = gx_bus_address(*gx);
+            if (!bus) {
+                evhil::bench::fail(state, ("evhil sim gx did not print its bus: " + gx->output()).c_str());
+                return;
+            }
+        }
         simulator.emplace(std::vector<std::string>{EVHIL_BINARY, "sim", "alfen", "--port", "0"},
                           folder->file("sim.out"));
         port = simulator_port(*simulator);
         if (port) {
-            write_config(folder->file("evchargerd.yaml"), *port);
+            write_config(folder->file("evchargerd.yaml"), *port, bus);
             daemon.emplace(std::vector<std::string>{EVCHARGERD_BINARY, "--config", folder->file("evchargerd.yaml")},
                            folder->file("daemon.out"));
         }
@@ -367,6 +417,7 @@ void BM_Evchargerd(benchmark::State& state) {
     double daemon_rss = status_mib(daemon_pid, "VmRSS").value_or(0);
     double daemon_hwm = status_mib(daemon_pid, "VmHWM").value_or(0);
     bool still_connected = connected_to(daemon_pid, *port);
+    bool venus_service_up = with_venus && on_bus(*bus, "com.victronenergy.evcharger.alfen");
     auto percent = [wall_s](double start, double end) { return 100.0 * (end - start) / wall_s; };
     double daemon_cpu = percent(daemon_start.tick_s, daemon_end.tick_s);
     state.counters["window_s"] = wall_s;
@@ -388,13 +439,22 @@ void BM_Evchargerd(benchmark::State& state) {
     } else if (daemon_exit != 0) {
         std::string message = "evchargerd exited " + std::to_string(daemon_exit) + " on SIGTERM: " + daemon->output();
         evhil::bench::fail(state, message.c_str());
-    } else if (window_s >= min_enforcing_window_s && daemon_rss > max_rss_mib) {
-        evhil::bench::fail(state, ("evchargerd VmRSS " + std::to_string(daemon_rss) + " MiB > 8 MiB").c_str());
-    } else if (window_s >= min_enforcing_window_s && daemon_cpu > max_cpu_percent) {
-        evhil::bench::fail(state, ("evchargerd CPU " + std::to_string(daemon_cpu) + " % > 0.05 %").c_str());
+    } else if (with_venus && !venus_service_up) {
+        evhil::bench::fail(state, ("evchargerd's evcharger service was not on the bus: " + daemon->output()).c_str());
+    } else if (window_s >= min_enforcing_window_s && daemon_rss > max_rss_mib[with_venus ? 1 : 0]) {
+        evhil::bench::fail(state, ("evchargerd VmRSS " + std::to_string(daemon_rss) + " MiB > " +
+                                   std::to_string(max_rss_mib[with_venus ? 1 : 0]) + " MiB")
+                                      .c_str());
+    } else if (window_s >= min_enforcing_window_s && daemon_cpu > max_cpu_percent[with_venus ? 1 : 0]) {
+        evhil::bench::fail(state, ("evchargerd CPU " + std::to_string(daemon_cpu) + " % > " +
+                                   std::to_string(max_cpu_percent[with_venus ? 1 : 0]) + " %")
+                                      .c_str());
+    }
+    if (gx) {
+        gx->terminate(5s);
     }
 }
-BENCHMARK(BM_Evchargerd)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK(BM_Evchargerd)->Arg(0)->Arg(1)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 
