@@ -132,6 +132,9 @@ public:
             for (auto& device : run_.devices) {
                 collect_trace(device);
             }
+            if (run_.gx) {
+                collect_gx_trace();
+            }
         }
         bool all_passed = std::all_of(result_.expectations.begin(), result_.expectations.end(),
                                       [](const ExpectationResult& e) { return e.passed || e.skipped; });
@@ -314,6 +317,24 @@ private:
         bool several = run_.devices.size() > 1;
         for (auto& [key, value] : latencies) {
             result_.metrics[several ? device.spec->id + "." + key : key] = value;
+        }
+        result_.traces.push_back(std::move(trace));
+    }
+
+    // The messages between the station's Venus services and the bus, as the device "gx".
+    void collect_gx_trace() {
+        ProtocolTrace trace;
+        trace.scenario = scenario_.name;
+        trace.device = "gx";
+        trace.target = options_.target;
+        trace.start = scenario_.start;
+        auto recorded = run_.gx->take_trace();
+        trace.codec = std::move(recorded.codec);
+        trace.events = std::move(recorded.events);
+        // The monitor's record counts from the scenario's start, so that the baseline's time buckets fall with the
+        // timeline's actions (whose effects come after them) and not with the few milliseconds set-up takes.
+        if (!trace.events.empty() && trace.events.front().kind == FrameEvent::Kind::opened) {
+            trace.events.front().time = scenario_.start;
         }
         result_.traces.push_back(std::move(trace));
     }

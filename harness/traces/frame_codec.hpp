@@ -21,6 +21,8 @@ std::string hex_bytes(FrameBytes bytes);
 // Wireshark's dissector for the protocol picks them up without "Decode As".
 struct PcapEncapsulation {
     std::uint16_t device_port = 0;
+    std::uint16_t link_type = 228;  // LINKTYPE_IPV4: synthetic IPv4/TCP around each frame; 231 (LINKTYPE_DBUS): each
+                                    // packet is one raw D-Bus message, as dbus-monitor --pcap writes them
 };
 
 class FrameCodec {

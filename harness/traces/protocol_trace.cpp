@@ -204,23 +204,28 @@ std::vector<std::uint8_t> tcp_packet(const Segment& segment, std::uint16_t ident
 // analysis finds no gaps and reassembles ADUs like any capture.
 class PcapngBuilder {
 public:
-    explicit PcapngBuilder(const ProtocolTrace& trace) : device_port_(codec_of(trace).pcap().device_port) {
+    explicit PcapngBuilder(const ProtocolTrace& trace)
+        : device_port_(codec_of(trace).pcap().device_port), link_type_(codec_of(trace).pcap().link_type) {
         std::string body;
         put_le(body, byte_order_magic, 4);
         put_le(body, 1, 2);  // version 1.0
         put_le(body, 0, 2);
         put_le(body, ~std::uint64_t{0}, 8);  // section length not given
-        body += option(opt_comment,
-                       fmt::format("evhil protocol trace: scenario {}, device {}, target {}. Synthetic "
-                                   "addresses: client 127.0.0.2:{}+N for connection cN, device "
-                                   "127.0.0.1:{}; real endpoints are in the packet comments.",
-                                   trace.scenario, trace.device, trace.target, first_client_port, device_port_));
+        body +=
+            option(opt_comment,
+                   raw() ? fmt::format("evhil protocol trace: scenario {}, device {}, target {}. Each packet is one "
+                                       "message as the bus daemon passed it.",
+                                       trace.scenario, trace.device, trace.target)
+                         : fmt::format("evhil protocol trace: scenario {}, device {}, target {}. Synthetic "
+                                       "addresses: client 127.0.0.2:{}+N for connection cN, device "
+                                       "127.0.0.1:{}; real endpoints are in the packet comments.",
+                                       trace.scenario, trace.device, trace.target, first_client_port, device_port_));
         body += option(shb_userappl, "evhil");
         body += end_of_options();
         out_ += block(section_header_block, body);
 
         body.clear();
-        put_le(body, linktype_ipv4, 2);
+        put_le(body, link_type_, 2);
         put_le(body, 0, 2);  // reserved
         put_le(body, 0, 4);  // snap length: no limit
         body += option(if_name, "evhil-tap " + trace.device);
@@ -229,6 +234,13 @@ public:
     }
 
     void add(const FrameEvent& event) {
+        if (raw()) {
+            // A message protocol with a link type of its own (D-Bus): each frame is a packet, nothing around it.
+            if (event.kind == Kind::to_device || event.kind == Kind::from_device) {
+                packet(event.time, event.bytes, std::nullopt);
+            }
+            return;
+        }
         Flow& flow = flow_of(event.connection);
         switch (event.kind) {
             case Kind::opened:
@@ -326,7 +338,10 @@ private:
         out_ += block(enhanced_packet_block, std::move(body));
     }
 
+    bool raw() const { return link_type_ != linktype_ipv4; }
+
     std::uint16_t device_port_;
+    std::uint16_t link_type_;
     std::string out_;
     std::map<std::uint32_t, Flow> flows_;
     std::uint16_t ip_identification_ = 0;

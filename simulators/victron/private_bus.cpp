@@ -2,6 +2,7 @@
 
 #include "simulators/victron/private_bus_conf.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
 
 extern char** environ;
@@ -48,6 +50,10 @@ PrivateBus::PrivateBus() {
     // close-on-exec, and a listening socket the daemon inherited would keep its port after we close it (a tap's
     // listener that could not listen again after a link_down fault).
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 3);
+    // Its chatter (monitors joining, an fd limit it may not raise) goes to a log beside the socket, quoted when the
+    // daemon fails to start.
+    std::string log = folder_ + "/daemon.log";
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addclosefrom_np(&actions, 4);
     int spawned = posix_spawnp(&pid_, "dbus-daemon", &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
@@ -63,7 +69,10 @@ PrivateBus::PrivateBus() {
     close(pipe_fds[0]);
     if (!got) {
         stop();
-        throw std::runtime_error("dbus-daemon exited or did not listen within 10 s (its own message is above)");
+        std::ifstream daemon_log(log);
+        std::string said((std::istreambuf_iterator<char>(daemon_log)), std::istreambuf_iterator<char>());
+        throw std::runtime_error("dbus-daemon exited or did not listen within 10 s: " +
+                                 (said.empty() ? std::string("it said nothing") : said));
     }
 }
 

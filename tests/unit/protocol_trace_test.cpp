@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/traces/dbus/dbus_codec.hpp"
 #include "harness/traces/modbus_tcp/modbus_tcp_codec.hpp"
 #include "harness/traces/protocol_trace.hpp"
 #include "tests/unit/test_files.hpp"
@@ -199,6 +200,23 @@ TEST(Pcapng, BlocksAreWellFormed) {
     EXPECT_EQ(le32(request, 12), 20u + 20u + 12u);
 }
 
+// What a stock tshark makes of a capture: `arguments` after -r; `status` is its exit status.
+std::string tshark(const fs::path& capture, const std::string& arguments, int& status) {
+    std::string command = fmt::format("/usr/bin/tshark -r '{}' {} 2>/dev/null", capture.string(), arguments);
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) {
+        status = -1;
+        return "";
+    }
+    std::string output;
+    std::array<char, 256> buffer{};
+    while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) {
+        output += buffer.data();
+    }
+    status = ::pclose(pipe);
+    return output;
+}
+
 // The point of the pcapng: a stock tshark decodes it as Modbus/TCP.
 TEST(Pcapng, TsharkDecodesModbus) {
     if (!fs::exists("/usr/bin/tshark")) {
@@ -207,22 +225,60 @@ TEST(Pcapng, TsharkDecodesModbus) {
     TempDir dir("trace");
     auto path = dir.path() / "alfen.pcapng";
     write_pcapng(sample_trace(), path);
-    std::string command = fmt::format(
-        "/usr/bin/tshark -r '{}' -Y mbtcp -T fields -e mbtcp.trans_id -e modbus.func_code -e modbus.reference_num "
-        "2>/dev/null",
-        path.string());
-    FILE* pipe = ::popen(command.c_str(), "r");
-    ASSERT_NE(pipe, nullptr);
-    std::string output;
-    std::array<char, 256> buffer{};
-    while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) {
-        output += buffer.data();
-    }
-    ASSERT_EQ(::pclose(pipe), 0) << output;
+    int status = -1;
+    auto output =
+        tshark(path, "-Y mbtcp -T fields -e mbtcp.trans_id -e modbus.func_code -e modbus.reference_num", status);
+    ASSERT_EQ(status, 0) << output;
     auto lines = lines_of(output);
     // Responses to FC3 carry no reference number; tshark shows the FC16 one from the echoed address.
     EXPECT_EQ(lines,
               (std::vector<std::string>{"1\t3\t1200", "1\t3\t", "2\t16\t1210", "2\t16\t1210", "4\t3\t1200", "4\t3\t"}))
+        << output;
+}
+
+// A D-Bus trace's pcapng carries each message raw, with the D-Bus link type: tshark dissects it as it does a
+// `dbus-monitor --pcap` capture. The two messages were captured that way: a GUI's SetValue and its answer.
+TEST(Pcapng, TsharkDecodesDbus) {
+    if (!fs::exists("/usr/bin/tshark")) {
+        GTEST_SKIP() << "tshark is not installed";
+    }
+    auto bytes = [](const std::string& hex) {
+        std::vector<std::uint8_t> out;
+        for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+            out.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+        }
+        return out;
+    };
+    ProtocolTrace trace;
+    trace.scenario = "venus";
+    trace.device = "gx";
+    trace.target = "wire";
+    trace.start = trace_start;
+    trace.codec = make_dbus_codec();
+    trace.events = {
+        make_event(FrameEvent::Kind::opened, 0ms),
+        make_event(FrameEvent::Kind::to_device, 1ms,
+                   bytes("6c0104010800000002000000b500000001016f002c0000002f53657474696e67732f4347776163732f426174"
+                         "746572794c6966652f4d696e696d756d536f634c696d697400000000030173000800000053657456616c7565"
+                         "00000000000000000201730019000000636f6d2e76696374726f6e656e657267792e4275734974656d000000"
+                         "00000000060173001a000000636f6d2e76696374726f6e656e657267792e73657474696e6773000000000000"
+                         "080167000176000007017300040000003a312e3700000000016900000a000000")),
+        make_event(FrameEvent::Kind::from_device, 2ms,
+                   bytes("6c02010104000000060000002d000000050175000200000006017300040000003a312e370000000008016700"
+                         "0169000007017300040000003a312e320000000000000000")),
+    };
+    for (auto& event : trace.events) {
+        event.protocol = "dbus";
+    }
+    TempDir dir("trace");
+    auto path = dir.path() / "gx.pcapng";
+    write_pcapng(trace, path);
+    int status = -1;
+    auto output =
+        tshark(path, "-T fields -e dbus.message_type -e dbus.member -e dbus.path -e dbus.reply_serial", status);
+    ASSERT_EQ(status, 0) << output;
+    EXPECT_EQ(lines_of(output),
+              (std::vector<std::string>{"1\tSetValue\t/Settings/CGwacs/BatteryLife/MinimumSocLimit\t", "2\t\t\t2"}))
         << output;
 }
 

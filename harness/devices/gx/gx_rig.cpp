@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "drivers/core/log.hpp"
+#include "harness/traces/dbus/dbus_codec.hpp"
 
 namespace evhil::harness {
 namespace {
@@ -41,6 +42,13 @@ GxRig::GxRig(Executor& executor, const std::string& target, station::Station& st
     for (const auto& [name, tree] : services_) {
         gui_.follow(name, tree->leaves());
     }
+    if (target != "sim") {
+        std::vector<std::string> names;
+        for (const auto& service : output_.services()) {
+            names.push_back(service->bus_name());
+        }
+        monitor_ = std::make_unique<BusMonitor>(executor, address_, names);
+    }
     intruder_tree_.add("/ProductName", {.value = std::string("an intruder holding the name"), .description = {}});
     buses_->gx().on_lost = [](const std::string& reason) { log::get("gx")->warn("virtual GX: {}", reason); };
     buses_->gui().on_lost = [](const std::string& reason) { log::get("gx")->warn("GX GUI: {}", reason); };
@@ -64,6 +72,15 @@ void GxRig::connect(venus::VenusBus& bus, const std::string& who, std::function<
 }
 
 void GxRig::start() {
+    if (monitor_) {
+        // Everything starts once the monitor records, so that the trace holds the whole run.
+        monitor_->on_ready([this] { start_services(); });
+        return;
+    }
+    start_services();
+}
+
+void GxRig::start_services() {
     gx_.update({}, Duration{0});
     // The GX is up before evchargerd, as on a real installation: the output claims its instances from the GX's
     // settings service.
@@ -83,6 +100,9 @@ void GxRig::start() {
 }
 
 void GxRig::stop() {
+    if (monitor_) {
+        monitor_->stop();  // first: the trace ends with the run, not with the teardown
+    }
     alive_ = std::make_shared<int>(0);
     output_.stop();
     buses_->gui().disconnect();
@@ -196,6 +216,15 @@ std::map<std::string, double> GxRig::metrics() const {
             {"gx.gui_reads", static_cast<double>(gui_.reads())},
             {"gx.gui_signals", static_cast<double>(gui_.signals())},
             {"gx.gui_sets", static_cast<double>(gui_sets_)}};
+}
+
+LinkTrace GxRig::take_trace() {
+    LinkTrace trace;
+    trace.codec = make_dbus_codec();
+    if (monitor_) {
+        trace.events = monitor_->take_events();
+    }
+    return trace;
 }
 
 const std::vector<FaultSpec>& GxRig::faults() {

@@ -8,7 +8,10 @@
 // gx.<service>.present; gx.last_set_result, the answer to the GUI's last SetValue (0, 1, 2; NaN before any).
 // Actions: gx_set writes a path as the GUI does. Faults (device: gx): bus_drop, name_taken, system_stale.
 //
-// Covered by tests/unit/gx_rig_test.cpp and the scenarios in scenarios/venus/ (sim and wire).
+// On wire and bench every message to and from the station's services is recorded (bus_monitor.hpp) into the run's
+// traces as the device "gx": text, pcapng with the D-Bus link type, and a baseline.
+//
+// Covered by tests/unit/gx_gui_test.cpp and the scenarios in scenarios/venus/ (sim and wire).
 
 #include <map>
 #include <memory>
@@ -19,6 +22,7 @@
 #include "drivers/station/station.hpp"
 #include "drivers/venus/evcharger_settings.hpp"
 #include "drivers/venus/venus_output.hpp"
+#include "harness/devices/gx/bus_monitor.hpp"
 #include "harness/devices/gx/gx_buses.hpp"
 #include "harness/devices/gx/gx_gui.hpp"
 #include "harness/devices/rig.hpp"
@@ -46,6 +50,8 @@ public:
                  std::function<void(const std::string& outcome)> done);
     bool set_fault(const Action& action, bool on);
     std::map<std::string, double> metrics() const;
+    // On wire and bench: every message to and from the station's services (bus_monitor.hpp), after stop().
+    LinkTrace take_trace();
 
     // "evcharger.garage" or the full name -> the full bus name.
     static std::string bus_name(const std::string& service);
@@ -54,6 +60,7 @@ public:
     const std::string& address() const { return address_; }
 
 private:
+    void start_services();
     void claim_for_intruder();
     void connect(venus::VenusBus& bus, const std::string& who, std::function<void()> then);
 
@@ -64,6 +71,7 @@ private:
     sim::victron::VirtualGx gx_;  // its trees before the buses' publications of them go (stop())
     venus::VenusOutput output_;
     GxGui gui_;
+    std::unique_ptr<BusMonitor> monitor_;                                   // wire and bench
     std::vector<std::pair<std::string, const venus::ItemTree*>> services_;  // every service the GUI follows
     bool stale_ = false;
     bool intruding_ = false;
