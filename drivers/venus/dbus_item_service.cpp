@@ -223,7 +223,7 @@ void DbusItemService::export_node(const std::string& path) {
     objects_.emplace_back(path, std::move(object));
 }
 
-void DbusItemService::publish(dbus::DbusConnection::Done done) {
+void DbusItemService::publish(const dbus::DbusConnection::Done& done) {
     withdraw();
     try {
         for (const auto& node : tree_.nodes()) {
@@ -240,7 +240,7 @@ void DbusItemService::publish(dbus::DbusConnection::Done done) {
     }
     tree_.add_observer(this);
     connection_.add_close_listener(this, [this] { drop_objects(); });
-    connection_.request_name(bus_name_, std::move(done));
+    connection_.request_name(bus_name_, done);
 }
 
 void DbusItemService::withdraw() {

@@ -45,7 +45,7 @@ public:
     DbusItemService& operator=(const DbusItemService&) = delete;
 
     // Exports the objects on the (open) connection and claims the name; `done` says whether the name was claimed.
-    void publish(dbus::DbusConnection::Done done);
+    void publish(const dbus::DbusConnection::Done& done);
     // Drops the objects (and, when the connection is still open, the name).
     void withdraw();
     bool published() const { return !objects_.empty(); }

@@ -399,7 +399,7 @@ void DbusVenusBus::follow(const std::string& service) {
             .callMethodAsync("GetNameOwner")
             .onInterface("org.freedesktop.DBus")
             .withArguments(service)
-            .uponReplyInvoke([this, service](const sdbus::Error* error, std::string owner) {
+            .uponReplyInvoke([this, service](const sdbus::Error* error, const std::string& owner) {
                 if (followed_.count(service) == 0) {
                     return;  // the connection closed meanwhile
                 }

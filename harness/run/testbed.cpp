@@ -122,7 +122,7 @@ void Testbed::add_signals() {
     }
     for (auto& device : devices) {
         auto prefix = device.spec->id + ".";
-        SignalAdder add{[this, prefix](std::string name, std::string unit, Recorder::Getter getter,
+        SignalAdder add{[this, prefix](const std::string& name, std::string unit, Recorder::Getter getter,
                                        std::vector<std::string> labels) {
             recorder.add(prefix + name, std::move(unit), std::move(getter), std::move(labels));
         }};

@@ -60,6 +60,7 @@ BusMonitor::BusMonitor(Executor& executor, const std::string& address, const std
         args.push_back(std::move(rule));
     }
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& arg : args) {
         argv.push_back(arg.data());
     }

@@ -169,7 +169,7 @@ void GxRig::claim_for_intruder() {
     for (const auto& service : output_.services()) {
         buses_->intruder().publish(
             service->bus_name(), intruder_tree_,
-            [this, pending, failed, alive = std::weak_ptr<int>(alive_)](std::optional<std::string> error) {
+            [this, pending, failed, alive = std::weak_ptr<int>(alive_)](const std::optional<std::string>& error) {
                 if (alive.expired()) {
                     return;
                 }
