@@ -8,6 +8,9 @@ packages=(
     libboost-dev libboost-system-dev
     libmodbus-dev
     libsdbus-c++-dev
+    libpaho-mqttpp-dev libpaho-mqtt-dev libssl-dev  # the MQTT port's real adapter; its TLS diagnosis
+    mosquitto mosquitto-clients  # a real broker for the MQTT tests and the wire target; mosquitto_sub/_pub
+    openssl  # the MQTT TLS tests make a throw-away CA with the openssl command
     dbus-daemon dbus-bin  # a private bus for the Venus tests and evhil sim gx; dbus-send, dbus-monitor
     systemd  # busctl, the D-Bus conformance tests' client (nothing here runs systemd itself)
     libyaml-cpp-dev
