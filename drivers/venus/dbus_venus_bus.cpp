@@ -84,6 +84,55 @@ void DbusVenusBus::on_name_owner_changed(sdbus::Message& message) {
     if (followed_.count(name) != 0) {
         owner_is(name, new_owner);
     }
+    std::vector<NameHandler> handlers;
+    for (const auto& [prefix, handler] : name_watchers_) {
+        if (name.rfind(prefix, 0) == 0) {
+            handlers.push_back(handler);
+        }
+    }
+    for (const auto& handler : handlers) {
+        if (!old_owner.empty()) {
+            handler(name, false);
+        }
+        if (!new_owner.empty()) {
+            handler(name, true);
+        }
+    }
+}
+
+void DbusVenusBus::watch_names(const std::string& prefix, NameHandler on_name) {
+    if (!watch_signals_) {
+        throw std::logic_error("this D-Bus connection was made without watch_signals: it cannot watch names");
+    }
+    if (connection_.is_open()) {
+        name_watchers_.emplace_back(prefix, std::move(on_name));
+    }
+}
+
+void DbusVenusBus::get_items(const std::string& service, ItemsHandler done) {
+    if (refused_while_closed(done)) {
+        return;
+    }
+    try {
+        proxy(service, "/")
+            .callMethodAsync("GetItems")
+            .onInterface(bus_item_interface)
+            .uponReplyInvoke([done, service](const sdbus::Error* error, const std::map<std::string, VariantDict>& all) {
+                if (error != nullptr) {
+                    done(std::nullopt, "GetItems " + service + ": " + error->getMessage());
+                    return;
+                }
+                std::map<std::string, ItemState> items;
+                for (const auto& [path, item] : all) {
+                    items.emplace(path, state_from(item));
+                }
+                done(std::move(items), std::nullopt);
+            });
+    } catch (const sdbus::Error& e) {
+        executor_.post([done, reason = "GetItems " + service + ": " + e.getMessage()] { done(std::nullopt, reason); });
+        return;
+    }
+    connection_.kick();
 }
 
 // `owner` empty: the name has gone.
@@ -143,6 +192,7 @@ void DbusVenusBus::on_bus_item_signal(sdbus::Message& message) {
 void DbusVenusBus::drop_client_state() {
     watchers_.clear();
     owner_watchers_.clear();
+    name_watchers_.clear();
     followed_.clear();
     owners_.clear();
     proxies_.clear();

@@ -50,6 +50,8 @@ public:
     void watch(const std::string& service, ChangeHandler on_change) override;
     void watch_owner(const std::string& service, OwnerHandler on_owner) override;
     void list_names(NamesHandler done) override;
+    void watch_names(const std::string& prefix, NameHandler on_name) override;
+    void get_items(const std::string& service, ItemsHandler done) override;
     void add_settings(const std::string& service, const std::vector<SettingDefinition>& definitions,
                       SettingsHandler done) override;
     // Breaks every connection of this bus at the socket (DbusConnection::sever): the harness' bus drop.
@@ -87,6 +89,7 @@ private:
     bool watch_signals_;
     std::multimap<std::string, ChangeHandler> watchers_;  // by well-known name
     std::multimap<std::string, OwnerHandler> owner_watchers_;
+    std::vector<std::pair<std::string, NameHandler>> name_watchers_;  // prefix -> handler
     std::set<std::string> followed_;             // names whose owner is tracked
     std::map<std::string, std::string> owners_;  // well-known name -> unique name
 };

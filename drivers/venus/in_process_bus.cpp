@@ -108,6 +108,7 @@ void InProcessVenusBus::disconnect() {
     publications_.clear();
     watchers_.clear();
     owner_watchers_.clear();
+    name_watchers_.clear();
     daemon_.detach(this);
     connected_ = false;
     alive_ = std::make_shared<int>(0);  // nothing queued for this connection runs any more
@@ -236,6 +237,31 @@ void InProcessVenusBus::deliver_owner(const std::string& service, bool present) 
     for (auto it = begin; it != end; ++it) {
         post([handler = it->second, present] { handler(present); });
     }
+    for (const auto& [prefix, handler] : name_watchers_) {
+        if (service.rfind(prefix, 0) == 0) {
+            post([handler = handler, service, present] { handler(service, present); });
+        }
+    }
+}
+
+void InProcessVenusBus::watch_names(const std::string& prefix, NameHandler on_name) {
+    if (connected_) {
+        name_watchers_.emplace_back(prefix, std::move(on_name));
+    }
+}
+
+void InProcessVenusBus::get_items(const std::string& service, ItemsHandler done) {
+    std::optional<std::map<std::string, ItemState>> items;
+    std::optional<std::string> error;
+    const ItemTree* tree = connected_ ? daemon_.tree(service) : nullptr;
+    if (!connected_) {
+        error = "not connected to " + describe();
+    } else if (tree == nullptr) {
+        error = "the name " + service + " is not on the bus";
+    } else {
+        items = tree->items();
+    }
+    post([done = std::move(done), items = std::move(items), error] { done(items, error); });
 }
 
 void InProcessVenusBus::deliver(const std::string& service, const std::string& path, const ItemState& state) {

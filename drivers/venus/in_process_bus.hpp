@@ -72,6 +72,8 @@ public:
     void watch(const std::string& service, ChangeHandler on_change) override;
     void watch_owner(const std::string& service, OwnerHandler on_owner) override;
     void list_names(NamesHandler done) override;
+    void watch_names(const std::string& prefix, NameHandler on_name) override;
+    void get_items(const std::string& service, ItemsHandler done) override;
     void add_settings(const std::string& service, const std::vector<SettingDefinition>& definitions,
                       SettingsHandler done) override;
 
@@ -100,6 +102,7 @@ private:
     std::vector<std::unique_ptr<Publication>> publications_;
     std::multimap<std::string, ChangeHandler> watchers_;
     std::multimap<std::string, OwnerHandler> owner_watchers_;
+    std::vector<std::pair<std::string, NameHandler>> name_watchers_;  // prefix -> handler
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // guards posted completions against disconnect
 };
 

@@ -6,6 +6,7 @@
 // Every call returns at once; its handler runs later on the executor, never inline.
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,16 @@ public:
     // (NameOwnerChanged), until disconnect(). A client re-reads a service that comes back, as the GX GUI does.
     using OwnerHandler = std::function<void(bool present)>;
     virtual void watch_owner(const std::string& service, OwnerHandler on_owner) = 0;
+
+    // Every well-known name starting with `prefix` that appears on the bus or leaves it (NameOwnerChanged), until
+    // disconnect(). Names already there are not reported; list_names() gives those. For clients that mirror every
+    // service of a kind, as the Venus MQTT bridge mirrors com.victronenergy.*.
+    using NameHandler = std::function<void(const std::string& name, bool present)>;
+    virtual void watch_names(const std::string& prefix, NameHandler on_name) = 0;
+    // GetItems on "/": every leaf of the service with its value and text, keyed by its full path.
+    using ItemsHandler =
+        std::function<void(std::optional<std::map<std::string, ItemState>> items, std::optional<std::string> error)>;
+    virtual void get_items(const std::string& service, ItemsHandler done) = 0;
 
     // localsettings' AddSettings on a settings service (com.victronenergy.settings): one result per definition.
     using SettingsHandler =

@@ -1,5 +1,7 @@
 #include "simulators/mqtt/mosquitto_broker.hpp"
 
+#include "simulators/mqtt/venus_broker_security.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -139,6 +141,14 @@ MosquittoBroker::MosquittoBroker(MosquittoOptions options) : options_(std::move(
         if (!options_.acl.empty()) {
             std::ofstream(folder_ + "/acl") << options_.acl;
         }
+        if (!options_.dynamic_security.empty()) {
+            if (dynamic_security_plugin_path().empty()) {
+                throw std::runtime_error(
+                    "Mosquitto's dynamic security plugin (mosquitto_dynamic_security.so, in the "
+                    "mosquitto package) is not installed");
+            }
+            std::ofstream(folder_ + "/dynamic-security.json") << options_.dynamic_security;
+        }
         for (int attempt = 0; attempt < 5; ++attempt) {
             port_ = free_loopback_port();
             tls_port_ = options_.tls ? free_loopback_port() : 0;
@@ -180,6 +190,10 @@ void MosquittoBroker::write_config() const {
     }
     if (!options_.acl.empty()) {
         conf << "acl_file " << folder_ << "/acl\n";
+    }
+    if (!options_.dynamic_security.empty()) {
+        conf << "plugin " << dynamic_security_plugin_path() << "\n"
+             << "plugin_opt_config_file " << folder_ << "/dynamic-security.json\n";
     }
     conf << "listener " << port_ << " 127.0.0.1\n";
     if (options_.tls) {

@@ -34,6 +34,8 @@ struct MosquittoOptions {
     bool tls = false;
     // Mosquitto acl_file text; empty: no ACL (everyone may publish and subscribe everywhere).
     std::string acl;
+    // The dynamic security plugin's JSON (venus_broker_security.hpp); empty: no plugin.
+    std::string dynamic_security;
 };
 
 class MosquittoBroker {

@@ -9,8 +9,13 @@
 #include "drivers/core/config.hpp"
 #include "drivers/core/executor.hpp"
 #include "drivers/core/log.hpp"
+#include "drivers/transport/mqtt/mqtt_client.hpp"
+#include "drivers/transport/mqtt/paho_transport.hpp"
 #include "drivers/venus/dbus_venus_bus.hpp"
+#include "drivers/venus/venus_mqtt_bridge.hpp"
 #include "simulators/common/run_until_signalled.hpp"
+#include "simulators/mqtt/mosquitto_broker.hpp"
+#include "simulators/mqtt/venus_broker_security.hpp"
 #include "simulators/physics/site.hpp"
 #include "simulators/victron/evcharger_meter.hpp"
 #include "simulators/victron/gx_config.hpp"
@@ -30,7 +35,52 @@ struct GxOptions {
     double battery_soc_percent = 50;
     bool no_battery = false;
     std::string site_file;
+    std::string mqtt;  // HOST:PORT of a broker to join; empty: start one
+    bool no_mqtt = false;
 };
+
+// The Venus MQTT side: a broker of its own (only the bridge may publish on N/<portal>/) or the one given, the bridge's
+// client of it, and the bridge on a D-Bus connection of its own.
+struct VenusMqtt {
+    std::unique_ptr<mqtt::MosquittoBroker> broker;
+    std::unique_ptr<venus::DbusVenusBus> bus;
+    std::unique_ptr<evhil::mqtt::MqttClient> client;
+    std::unique_ptr<venus::VenusMqttBridge> bridge;
+};
+
+// Throws std::runtime_error with the reason (a broker that cannot start, a malformed --mqtt).
+std::unique_ptr<VenusMqtt> start_venus_mqtt(Executor& executor, const GxOptions& options, const std::string& address) {
+    auto side = std::make_unique<VenusMqtt>();
+    evhil::mqtt::MqttSettings settings;
+    settings.client_id = "dbus-flashmq-" + options.gx.portal_id;
+    if (options.mqtt.empty()) {
+        auto credentials = mqtt::make_venus_broker_credentials();
+        mqtt::MosquittoOptions broker_options;
+        broker_options.dynamic_security = mqtt::venus_dynsec_config(options.gx.portal_id, credentials);
+        side->broker = std::make_unique<mqtt::MosquittoBroker>(broker_options);
+        settings.port = side->broker->port();
+        settings.username = credentials.username;
+        settings.password = credentials.password;
+    } else {
+        auto colon = options.mqtt.rfind(':');
+        if (colon == std::string::npos || colon == 0) {
+            throw std::runtime_error("--mqtt wants HOST:PORT, got '" + options.mqtt + "'");
+        }
+        settings.host = options.mqtt.substr(0, colon);
+        try {
+            settings.port = std::stoi(options.mqtt.substr(colon + 1));
+        } catch (const std::exception&) {
+            throw std::runtime_error("--mqtt wants HOST:PORT, got '" + options.mqtt + "'");
+        }
+    }
+    side->bus = std::make_unique<venus::DbusVenusBus>(executor, address, true);
+    side->client = std::make_unique<evhil::mqtt::MqttClient>(
+        executor, std::make_unique<evhil::mqtt::PahoMqttTransport>(executor), settings, Rng(2).fork("mqtt"), "gx.mqtt");
+    side->bridge = std::make_unique<venus::VenusMqttBridge>(
+        executor, *side->bus, *side->client, venus::VenusMqttBridgeSettings{.portal_id = options.gx.portal_id},
+        Rng(2).fork("bridge"));
+    return side;
+}
 
 // The --site YAML: the same settings as the options, as keys.
 void apply_site_file(GxOptions& o) {
@@ -78,6 +128,15 @@ int run_gx(GxOptions options) {
         site.pv().set_override(*options.pv_w);
     }
     int exit_code = 0;
+    std::unique_ptr<VenusMqtt> venus_mqtt;
+    if (!options.no_mqtt) {
+        try {
+            venus_mqtt = start_venus_mqtt(executor, options, address);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "evhil sim gx: %s\n", e.what());
+            return 1;
+        }
+    }
     bus.on_lost = [&](const std::string& reason) {
         std::fprintf(stderr, "evhil sim gx: %s\n", reason.c_str());
         exit_code = 1;
@@ -100,6 +159,12 @@ int run_gx(GxOptions options) {
             }
             fmt::print("virtual GX on {} (portal id {})\nexport DBUS_SYSTEM_BUS_ADDRESS={}\n", address,
                        options.gx.portal_id, address);
+            if (venus_mqtt) {
+                const auto& mqtt_settings = venus_mqtt->client->settings();
+                fmt::print("Venus MQTT on {}:{} (portal id {}; send R/{}/keepalive)\n", mqtt_settings.host,
+                           mqtt_settings.port, options.gx.portal_id, options.gx.portal_id);
+                venus_mqtt->bridge->start();
+            }
             std::fflush(stdout);
         });
     });
@@ -110,6 +175,10 @@ int run_gx(GxOptions options) {
         meter.poll();  // read for the next update
     });
     run_until_signalled(executor);
+    if (venus_mqtt) {
+        venus_mqtt->bridge->stop();
+        venus_mqtt->client->stop();
+    }
     bus.disconnect();
     log::set_log_clock(nullptr);
     return exit_code;
@@ -142,6 +211,9 @@ StandaloneSimulator standalone_simulator() {
                 ->capture_default_str();
             command.add_option("--portal-id", o->gx.portal_id, "VRM portal id (12 hex digits)")->capture_default_str();
             command.add_option("--site", o->site_file, "YAML with the same settings as keys")->check(CLI::ExistingFile);
+            command.add_option("--mqtt", o->mqtt,
+                               "Mirror the bus onto this broker, HOST:PORT (default: start a Mosquitto of its own)");
+            command.add_flag("--no-mqtt", o->no_mqtt, "No Venus MQTT bridge");
             return [o] { return run_gx(*o); };
         }};
 }

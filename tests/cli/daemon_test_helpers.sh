@@ -2,6 +2,16 @@
 # $work, a scratch folder, and $evhil, the evhil binary).
 
 fail() { echo "FAIL: $*"; exit 1; }
+
+# kill_and_clean VAR...: stops the processes whose pids the named variables hold (empty: none) with SIGTERM, so that
+# evhil sim gx stops its broker and bus too, reaps them and removes $work. For `trap 'kill_and_clean daemon sim' EXIT`.
+kill_and_clean() {
+    for name in "$@"; do
+        [ -n "${!name}" ] && kill "${!name}" 2>/dev/null
+    done
+    wait 2>/dev/null
+    rm -rf "$work"
+}
 # Waits without sleep(1) (not every minimal system has it) and without a busy loop.
 wait_ms() { read -r -t "$(awk "BEGIN {print $1 / 1000}")" <> <(:) || true; }
 

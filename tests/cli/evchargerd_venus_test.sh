@@ -14,15 +14,7 @@ sim=""
 daemon=""
 bus=""
 holder=""
-cleanup() {
-    [ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null
-    [ -n "$holder" ] && kill "$holder" 2>/dev/null
-    [ -n "$sim" ] && kill "$sim" 2>/dev/null
-    [ -n "$bus" ] && kill "$bus" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'kill_and_clean daemon holder sim bus' EXIT
 source "$(dirname "$0")/daemon_test_helpers.sh"
 address="unix:path=$work/bus"
 start_bus() {

@@ -10,14 +10,7 @@ work=$(mktemp -d)
 gx=""
 sim=""
 daemon=""
-cleanup() {
-    [ -n "$daemon" ] && kill -9 "$daemon" 2>/dev/null
-    [ -n "$sim" ] && kill "$sim" 2>/dev/null
-    [ -n "$gx" ] && kill "$gx" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'kill_and_clean daemon sim gx' EXIT
 source "$(dirname "$0")/daemon_test_helpers.sh"
 
 "$evhil" sim gx --pv 3000 --house 600 --battery-soc 50 >"$work/gx.out" 2>"$work/gx.err" &
