@@ -1,6 +1,7 @@
 // One row per simulator that can run on its own.
 
 #include "simulators/chargers/alfen/standalone.hpp"
+#include "simulators/chargers/mqtt_json/standalone.hpp"
 #include "simulators/standalone_simulator.hpp"
 #include "simulators/victron/standalone.hpp"
 
@@ -9,6 +10,7 @@ namespace evhil::sim {
 const std::vector<StandaloneSimulator>& standalone_simulators() {
     static const std::vector<StandaloneSimulator> simulators{
         alfen::standalone_simulator(),
+        mqtt_json::standalone_simulator(),
         victron::standalone_simulator(),
     };
     return simulators;

@@ -19,7 +19,7 @@ auto logger() {
 Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
     : config_(std::move(config)),
       executor_(clock_),
-      ports_(executor_),
+      ports_(executor_, Rng(seed).fork("ports")),
       station_(std::make_unique<station::Station>(executor_, config_.station, ports_, Rng(seed))),
       signals_(std::make_unique<boost::asio::signal_set>(executor_.io(), SIGTERM, SIGINT, SIGUSR1)) {
     if (config_.venus) {

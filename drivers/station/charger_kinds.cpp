@@ -1,12 +1,14 @@
 #include "drivers/station/charger_kinds.hpp"
 
 #include "drivers/chargers/alfen/alfen_kind.hpp"
+#include "drivers/chargers/mqtt_json/mqtt_json_kind.hpp"
 
 namespace evhil::station {
 
 const std::vector<chargers::ChargerKind>& charger_kinds() {
     static const std::vector<chargers::ChargerKind> kinds{
         alfen::charger_kind(),
+        mqtt_json::charger_kind(),
     };
     return kinds;
 }

@@ -10,6 +10,7 @@
 
 #include "drivers/transport/modbus/modbus_port.hpp"
 #include "drivers/transport/modbus/tcp_client.hpp"
+#include "drivers/transport/mqtt/mqtt_client.hpp"
 
 namespace evhil {
 
@@ -19,6 +20,10 @@ public:
     virtual modbus::ModbusPort& modbus_tcp(const std::string& device_id,
                                            const modbus::TcpClientSettings& /*endpoint*/) {
         throw std::logic_error("device '" + device_id + "' is not reached over Modbus TCP here");
+    }
+    // A client of the broker the device reports to; the driver starts it.
+    virtual mqtt::MqttClient& mqtt(const std::string& device_id, const mqtt::MqttSettings& /*broker*/) {
+        throw std::logic_error("device '" + device_id + "' is not reached over MQTT here");
     }
 };
 
