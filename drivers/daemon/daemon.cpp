@@ -6,6 +6,7 @@
 
 #include "drivers/core/log.hpp"
 #include "drivers/daemon/state_file.hpp"
+#include "drivers/transport/mqtt/paho_transport.hpp"
 
 namespace evhil::daemon {
 namespace {
@@ -27,6 +28,22 @@ Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
         venus_ = std::make_unique<venus::VenusOutput>(executor_, *venus_bus_, *station_, config_.venus->chargers,
                                                       EVHIL_VERSION, Rng(seed).fork("venus"));
     }
+    if (config_.venus && config_.venus_mqtt) {
+        bridge_bus_ = std::make_unique<venus::DbusVenusBus>(executor_, config_.venus->address, true);
+        bridge_client_ =
+            std::make_unique<mqtt::MqttClient>(executor_, std::make_unique<mqtt::PahoMqttTransport>(executor_),
+                                               config_.venus_mqtt->broker, Rng(seed).fork("venus_mqtt"), "venus_mqtt");
+        bridge_ = std::make_unique<venus::VenusMqttBridge>(
+            executor_, *bridge_bus_, *bridge_client_,
+            venus::VenusMqttBridgeSettings{.portal_id = config_.venus_mqtt->portal_id}, Rng(seed).fork("bridge"));
+    }
+    if (config_.homeassistant) {
+        homeassistant_client_ = std::make_unique<mqtt::MqttClient>(
+            executor_, std::make_unique<mqtt::PahoMqttTransport>(executor_), config_.homeassistant->broker,
+            Rng(seed).fork("homeassistant"), "homeassistant.mqtt");
+        homeassistant_ = std::make_unique<homeassistant::HomeAssistantDiscovery>(
+            executor_, *station_, *homeassistant_client_, config_.homeassistant->settings);
+    }
 }
 
 Daemon::~Daemon() = default;
@@ -38,6 +55,12 @@ int Daemon::run() {
     station_->start();
     if (venus_) {
         venus_->start();
+    }
+    if (bridge_) {
+        bridge_->start();
+    }
+    if (homeassistant_) {
+        homeassistant_->start();
     }
     executor_.schedule_every(config_.status_interval, [this] { log_status(); });
     if (!config_.state_file.empty()) {
@@ -71,12 +94,21 @@ void Daemon::shut_down() {
     }
     shutting_down_ = true;
     station_->enter_safe_state();
+    if (homeassistant_) {
+        homeassistant_->stop();  // says offline itself: a clean disconnect leaves no will
+    }
     finish_shutdown(executor_.now() + config_.shutdown_timeout);
 }
 
 // Waits, on the executor, until every charger has acknowledged its safe state or the timeout passes.
 void Daemon::finish_shutdown(TimePoint deadline) {
-    if (!station_->safe_state_reached() && executor_.now() < deadline) {
+    const bool said_offline =
+        !homeassistant_client_ || !homeassistant_client_->connected() || homeassistant_client_->in_flight() == 0;
+    if (homeassistant_client_) {
+        logger()->debug("shutdown: safe {} homeassistant connected {} in flight {}", station_->safe_state_reached(),
+                        homeassistant_client_->connected(), homeassistant_client_->in_flight());
+    }
+    if ((!station_->safe_state_reached() || !said_offline) && executor_.now() < deadline) {
         executor_.schedule_after(std::chrono::milliseconds(20), [this, deadline] { finish_shutdown(deadline); });
         return;
     }
@@ -85,6 +117,13 @@ void Daemon::finish_shutdown(TimePoint deadline) {
                        format_duration(config_.shutdown_timeout));
     }
     save_state();
+    if (homeassistant_) {
+        homeassistant_client_->stop();
+    }
+    if (bridge_) {
+        bridge_->stop();
+        bridge_client_->stop();
+    }
     if (venus_) {
         venus_->stop();
     }

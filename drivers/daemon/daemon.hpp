@@ -15,6 +15,7 @@
 #include "drivers/station/real_port_provider.hpp"
 #include "drivers/station/station.hpp"
 #include "drivers/venus/dbus_venus_bus.hpp"
+#include "drivers/venus/venus_mqtt_bridge.hpp"
 #include "drivers/venus/venus_output.hpp"
 
 #include <boost/asio/signal_set.hpp>
@@ -47,6 +48,12 @@ private:
     std::unique_ptr<station::Station> station_;
     std::unique_ptr<venus::DbusVenusBus> venus_bus_;
     std::unique_ptr<venus::VenusOutput> venus_;
+    // venus_mqtt: the bridge's own bus connection and broker client.
+    std::unique_ptr<venus::DbusVenusBus> bridge_bus_;
+    std::unique_ptr<mqtt::MqttClient> bridge_client_;
+    std::unique_ptr<venus::VenusMqttBridge> bridge_;
+    std::unique_ptr<mqtt::MqttClient> homeassistant_client_;
+    std::unique_ptr<homeassistant::HomeAssistantDiscovery> homeassistant_;
     std::unique_ptr<boost::asio::signal_set> signals_;
     bool shutting_down_ = false;
 };

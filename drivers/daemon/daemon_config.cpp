@@ -1,5 +1,9 @@
 #include "drivers/daemon/daemon_config.hpp"
 
+#include <fstream>
+
+#include "drivers/transport/mqtt/mqtt_settings.hpp"
+
 namespace evhil::daemon {
 
 using namespace std::chrono_literals;
@@ -7,7 +11,8 @@ using namespace std::chrono_literals;
 DaemonConfig load_daemon_config(const std::string& path) {
     auto root = ConfigNode::load_file(path);
     root.expect_map();
-    root.allow_keys({"devices", "circuits", "controller", "log", "state", "shutdown_timeout", "venus"});
+    root.allow_keys({"devices", "circuits", "controller", "log", "state", "shutdown_timeout", "venus", "venus_mqtt",
+                     "homeassistant"});
     DaemonConfig config;
     config.station = station::parse_station_config(root, {.extra_device_keys = {}, .endpoint_required = true});
     if (auto log = root.optional("log")) {
@@ -33,7 +38,49 @@ DaemonConfig load_daemon_config(const std::string& path) {
         venus.address = bus == "system" ? "" : bus;
         config.venus = std::move(venus);
     }
+    if (auto section = root.optional("venus_mqtt")) {
+        section->expect_map();
+        section->allow_keys({"broker", "portal_id"});
+        if (!config.venus) {
+            section->fail("venus_mqtt mirrors the Venus bus: it needs a venus: section too");
+        }
+        DaemonConfig::VenusMqtt bridge;
+        mqtt::MqttSettings defaults;
+        defaults.client_id = "evchargerd-venus-mqtt";
+        bridge.broker = parse_mqtt_settings(section->required("broker"), defaults);
+        bridge.portal_id = section->get_string("portal_id", local_portal_id());
+        if (bridge.portal_id.empty() || bridge.portal_id.find_first_of("/+# ") != std::string::npos) {
+            section->fail("no usable portal_id (12 lower-case hex digits on a GX): give one");
+        }
+        config.venus_mqtt = std::move(bridge);
+    }
+    if (auto section = root.optional("homeassistant")) {
+        section->expect_map();
+        section->allow_keys(homeassistant::home_assistant_setting_keys());
+        DaemonConfig::HomeAssistant ha;
+        ha.settings = homeassistant::parse_home_assistant_settings(*section);
+        mqtt::MqttSettings defaults;
+        defaults.client_id = "evchargerd-" + ha.settings.node_id;
+        ha.broker = parse_mqtt_settings(section->required("broker"), defaults);
+        ha.broker.will = homeassistant::home_assistant_will(ha.settings);
+        config.homeassistant = std::move(ha);
+    }
     return config;
+}
+
+std::string local_portal_id() {
+    std::string line;
+    if (std::ifstream unique("/data/venus/unique-id"); unique && std::getline(unique, line)) {
+        auto begin = line.find_first_not_of(" \t\r");
+        auto end = line.find_last_not_of(" \t\r");
+        if (begin != std::string::npos) {
+            return line.substr(begin, end - begin + 1);
+        }
+    }
+    if (std::ifstream machine("/etc/machine-id"); machine && std::getline(machine, line) && line.size() >= 12) {
+        return line.substr(0, 12);
+    }
+    return "";
 }
 
 }  // namespace evhil::daemon

@@ -6,6 +6,8 @@
 //   state: {file: /var/lib/evchargerd/state.json, interval: 1m}   # the user's settings and running sessions
 //   shutdown_timeout: 1500ms                   # how long SIGTERM waits for the chargers to acknowledge 0 A
 //   venus: {bus: system}                       # an evcharger service per charger on the Victron bus
+//   venus_mqtt: {broker: {host: 127.0.0.1}, portal_id: 0123456789ab}   # the bus mirrored as a GX's Venus MQTT
+//   homeassistant: {broker: {host: 127.0.0.1, port: 1883}, discovery_prefix: homeassistant, base_topic: evchargerd}
 //
 // Every problem is a ConfigError "FILE:LINE:COL: message" (an unknown key, a wrong type, a value out of range, a
 // missing field); evchargerd prints it and exits 2.
@@ -16,7 +18,9 @@
 #include <spdlog/common.h>
 
 #include "drivers/core/clock.hpp"
+#include "drivers/homeassistant/home_assistant.hpp"
 #include "drivers/station/station_config.hpp"
+#include "drivers/transport/mqtt/mqtt_types.hpp"
 #include "drivers/venus/evcharger_settings.hpp"
 
 namespace evhil::daemon {
@@ -34,7 +38,24 @@ struct DaemonConfig {
         std::vector<std::pair<std::string, venus::EvchargerSettings>> chargers;  // by charger id, in order
     };
     std::optional<Venus> venus;
+    // The venus_mqtt output, for installations with no GX: the Venus bus (evchargerd's services and whatever else is
+    // on it) mirrored onto a broker as a GX's bridge does. Needs venus:.
+    struct VenusMqtt {
+        mqtt::MqttSettings broker;
+        std::string portal_id;
+    };
+    std::optional<VenusMqtt> venus_mqtt;
+    struct HomeAssistant {
+        mqtt::MqttSettings broker;
+        homeassistant::HomeAssistantSettings settings;
+    };
+    std::optional<HomeAssistant> homeassistant;
 };
+
+// The portal id of this machine as dbus-flashmq finds it: the first line of /data/venus/unique-id on Venus OS, else
+// the first 12 hex digits of /etc/machine-id (a stand-in on other systems: UNCONFIRMED that any client cares), else
+// empty.
+std::string local_portal_id();
 
 DaemonConfig load_daemon_config(const std::string& path);
 

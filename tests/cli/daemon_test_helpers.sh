@@ -53,3 +53,16 @@ setpoint() {
     mbpoll -m tcp -0 -1 -q -o 1 -p "$port" -a 1 -r 1210 -t 4:float -B 127.0.0.1 2>&1 |
         grep -oE '\]:[[:space:]]+[-0-9.na]+' | grep -oE '[-0-9.na]+$'
 }
+
+# Starts a plain Mosquitto on a free loopback port (anonymous, no persistence); sets $broker (its pid) and
+# $mqtt_port. Calling it again restarts it on the same port: a broker restart.
+start_mosquitto() {
+    if [ -z "${mqtt_port:-}" ]; then
+        mqtt_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mqtt_port" >"$work/mosquitto.conf"
+    fi
+    : >"$work/broker.log"
+    /usr/sbin/mosquitto -c "$work/mosquitto.conf" >>"$work/broker.log" 2>&1 &
+    broker=$!
+    wait_for_line "$work/broker.log" " running" || fail "mosquitto did not start: $(cat "$work/broker.log")"
+}

@@ -26,14 +26,8 @@ wait_for_line "$work/gx.out" '^Venus MQTT on ' || fail "evhil sim gx did not sta
 address=$(grep -o '^export DBUS_SYSTEM_BUS_ADDRESS=.*' "$work/gx.out" | cut -d= -f2-)
 gx_port=$(grep -o '^Venus MQTT on 127.0.0.1:[0-9]*' "$work/gx.out" | cut -d: -f2)
 
-data_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$data_port" >"$work/mosquitto.conf"
-start_broker() {
-    /usr/sbin/mosquitto -c "$work/mosquitto.conf" >>"$work/broker.log" 2>&1 &
-    broker=$!
-    wait_for_line "$work/broker.log" " running" || fail "mosquitto did not start: $(cat "$work/broker.log")"
-}
-start_broker
+start_mosquitto
+data_port=$mqtt_port
 
 # diy: silent from 12 s to 18 s after its start, longer than evchargerd's 3 s timeout.
 "$evhil" sim mqtt-json --broker "127.0.0.1:$data_port" --interval 300ms --fault silence:12s:6s >"$work/sim.out" 2>&1 &
@@ -91,7 +85,7 @@ echo "ok   data coming back brings it back by itself"
 
 kill "$broker"; wait "$broker" 2>/dev/null
 wait_for "v i 0" get diy /Connected || fail "diy still connected with its broker gone"
-start_broker
+start_mosquitto
 wait_for "v i 1" get diy /Connected || wait_for "v i 1" get diy /Connected ||
     fail "diy did not come back after a broker restart: $(tail -5 "$work/daemon.log")"
 kill -0 "$daemon" || fail "evchargerd died"

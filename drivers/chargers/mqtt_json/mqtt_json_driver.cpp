@@ -19,15 +19,19 @@ constexpr Duration power_gone_after = 300s;
 // The vehicle state behind an evcharger /Status code (section 2.4 of the Venus facts).
 VehicleState vehicle_for_status(int status, bool drawing) {
     switch (status) {
-        case 0: return VehicleState::A;
-        case 2: return VehicleState::C;
+        case 0:
+            return VehicleState::A;
+        case 2:
+            return VehicleState::C;
         case 1:
         case 3:
         case 4:
         case 5:
         case 6:
-        case 7: return VehicleState::B;
-        default: break;
+        case 7:
+            return VehicleState::B;
+        default:
+            break;
     }
     if (status >= 8 && status <= 14) {
         return VehicleState::F;  // a test error or a protection tripped

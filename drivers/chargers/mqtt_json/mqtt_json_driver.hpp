@@ -36,7 +36,7 @@ namespace evhil::mqtt_json {
 
 struct MqttJsonDriverSettings {
     std::string topic = "custom/ev-charger";  // the original's sample
-    std::string command_topic;  // empty: no JSON commands
+    std::string command_topic;                // empty: no JSON commands
     bool command_retain = true;
     Duration timeout = std::chrono::seconds(60);  // 0: never shown as disconnected for silence
     double voltage_v = 230;

@@ -7,9 +7,9 @@ namespace evhil::mqtt_json {
 namespace {
 
 const std::vector<std::string>& endpoint_keys() {
-    static const std::vector<std::string> keys{"host",     "port", "client_id", "clean_session",   "username",
-                                               "password", "password_file", "tls", "keepalive", "connect_timeout",
-                                               "reconnect"};
+    static const std::vector<std::string> keys{
+        "host",          "port", "client_id", "clean_session",   "username", "password",
+        "password_file", "tls",  "keepalive", "connect_timeout", "reconnect"};
     return keys;
 }
 

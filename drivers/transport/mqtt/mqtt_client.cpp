@@ -116,6 +116,7 @@ void MqttClient::on_lost(const std::string& reason) {
         return;
     }
     connected_ = false;
+    in_flight_ = 0;  // what was under way went with the connection
     ++stats_.losses;
     last_error_ = reason;
     log_->warn("lost the connection to {}: {}", settings_.describe(), reason);
@@ -211,10 +212,15 @@ bool MqttClient::publish(const std::string& topic, std::string payload, int qos,
         return false;
     }
     ++stats_.published;
+    ++in_flight_;
     std::weak_ptr<int> alive = alive_;
     transport_->publish({topic, std::move(payload), qos, retain},
                         [this, alive, topic](std::optional<std::string> error) {
-                            if (!alive.expired() && error) {
+                            if (alive.expired()) {
+                                return;
+                            }
+                            in_flight_ -= in_flight_ > 0 ? 1 : 0;
+                            if (error) {
                                 log_->warn("publish to '{}' on {} failed: {}", topic, settings_.describe(), *error);
                             }
                         });

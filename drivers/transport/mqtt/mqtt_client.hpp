@@ -66,6 +66,9 @@ public:
     const MqttSettings& settings() const { return settings_; }
     std::string describe() const { return settings_.describe(); }
     const Stats& stats() const { return stats_; }
+    // Publishes handed to the broker and not yet completed (QoS 1: not yet acknowledged): a clean shutdown waits for
+    // its last words (Home Assistant's offline) with this.
+    std::size_t in_flight() const { return in_flight_; }
 
     SubscriptionId subscribe(const std::string& filter, int qos, MessageHandler handler);
     void unsubscribe(SubscriptionId id);
@@ -116,6 +119,7 @@ private:
     std::vector<std::function<void()>> connected_listeners_;
     std::vector<std::function<void(const std::string&)>> lost_listeners_;
     Stats stats_;
+    std::size_t in_flight_ = 0;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
 };
 

@@ -9,11 +9,16 @@
 namespace evhil::sim::mqtt_json {
 
 std::optional<ReportFault> parse_report_fault(const std::string& name) {
-    if (name == "silence") return ReportFault::silence;
-    if (name == "garbage") return ReportFault::garbage;
-    if (name == "wrong_types") return ReportFault::wrong_types;
-    if (name == "partial") return ReportFault::partial;
-    if (name == "burst") return ReportFault::burst;
+    if (name == "silence")
+        return ReportFault::silence;
+    if (name == "garbage")
+        return ReportFault::garbage;
+    if (name == "wrong_types")
+        return ReportFault::wrong_types;
+    if (name == "partial")
+        return ReportFault::partial;
+    if (name == "burst")
+        return ReportFault::burst;
     return std::nullopt;
 }
 
@@ -109,8 +114,11 @@ std::string MqttJsonCharger::report_json() const {
             ac["L" + std::to_string(i)] = {{"Power", std::round(power / phases)}};
         }
     }
-    nlohmann::json report{{"Ac", ac}, {"MaxCurrent", settings_.max_current_a}, {"SetCurrent", set_current_a_},
-                          {"StartStop", enabled_ ? 1 : 0},        {"Model", settings_.model}};
+    nlohmann::json report{{"Ac", ac},
+                          {"MaxCurrent", settings_.max_current_a},
+                          {"SetCurrent", set_current_a_},
+                          {"StartStop", enabled_ ? 1 : 0},
+                          {"Model", settings_.model}};
     if (settings_.send_status) {
         report["Status"] = status_code();
     }
@@ -122,8 +130,11 @@ std::string MqttJsonCharger::report_json() const {
 
 void MqttJsonCharger::publish_report() {
     switch (fault_) {
-        case ReportFault::silence: return;
-        case ReportFault::garbage: client_.publish(settings_.topic, "{\"Ac\": {\"Power\": 73"); return;
+        case ReportFault::silence:
+            return;
+        case ReportFault::garbage:
+            client_.publish(settings_.topic, "{\"Ac\": {\"Power\": 73");
+            return;
         case ReportFault::wrong_types:
             client_.publish(settings_.topic, R"({"Ac": {"Power": "7360 W"}, "Status": "charging"})");
             return;
@@ -137,7 +148,8 @@ void MqttJsonCharger::publish_report() {
                 ++reports_;
             }
             return;
-        case ReportFault::none: break;
+        case ReportFault::none:
+            break;
     }
     if (client_.publish(settings_.topic, report_json())) {
         ++reports_;

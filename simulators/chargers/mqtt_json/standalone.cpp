@@ -43,8 +43,9 @@ ScheduledFault parse_fault(const std::string& text) {
     auto start = parse_duration(text.substr(first + 1, second - first - 1));
     auto length = parse_duration(text.substr(second + 1));
     if (!kind || !start || !length) {
-        throw std::runtime_error("--fault '" + text +
-                                 "': the kinds are silence, garbage, wrong_types, partial and burst, then two durations");
+        throw std::runtime_error(
+            "--fault '" + text +
+            "': the kinds are silence, garbage, wrong_types, partial and burst, then two durations");
     }
     return {*kind, *start, *length};
 }
@@ -130,10 +131,12 @@ StandaloneSimulator standalone_simulator() {
                 command.add_option("--command-topic", o->charger.command_topic, "Topic it takes JSON commands on")
                     ->capture_default_str();
                 command.add_option("--interval", o->interval, "Time between reports")->capture_default_str();
-                command.add_flag("--no-status", [o](std::int64_t) { o->charger.send_status = false; },
-                                 "Leave Status out (the driver counts the charging time itself)");
-                command.add_flag("--no-current", [o](std::int64_t) { o->charger.send_current = false; },
-                                 "Leave Current out (the driver derives it from the power)");
+                command.add_flag(
+                    "--no-status", [o](std::int64_t) { o->charger.send_status = false; },
+                    "Leave Status out (the driver counts the charging time itself)");
+                command.add_flag(
+                    "--no-current", [o](std::int64_t) { o->charger.send_current = false; },
+                    "Leave Current out (the driver derives it from the power)");
                 command.add_option("--soc", o->soc_percent, "EV state of charge at start, %")
                     ->check(CLI::Range(0.0, 100.0))
                     ->capture_default_str();
@@ -143,8 +146,9 @@ StandaloneSimulator standalone_simulator() {
                 command.add_option("--venus", o->venus,
                                    "Also follow the GX's N/<portal>/evcharger/<instance>/SetCurrent and StartStop, "
                                    "PORTAL:INSTANCE");
-                command.add_option("--fault", o->faults, "KIND:START:DURATION (silence, garbage, wrong_types, "
-                                                         "partial, burst); repeatable");
+                command.add_option("--fault", o->faults,
+                                   "KIND:START:DURATION (silence, garbage, wrong_types, "
+                                   "partial, burst); repeatable");
                 return [o] { return run(*o); };
             }};
 }
