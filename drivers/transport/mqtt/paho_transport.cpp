@@ -32,6 +32,8 @@ struct PahoMqttTransport::Shared : std::enable_shared_from_this<Shared> {
 
 namespace {
 
+constexpr int max_queued_messages = 50000;
+
 struct Outcome {
     bool ok = false;
     int code = 0;
@@ -168,7 +170,10 @@ void PahoMqttTransport::connect(const MqttSettings& settings, Connected done) {
     connected_ = false;
     try {
         // No persistence: a restarted daemon republishes its state instead of replaying old messages.
-        client_ = std::make_unique<::mqtt::async_client>(server_uri(settings), settings.client_id,
+        // paho queues at most maxBufferedMessages commands even while connected (100 by default): a bridge's full
+        // republish of a GX tree hands it thousands at once, which would fail with MQTT error -12.
+        ::mqtt::create_options create(MQTTVERSION_3_1_1, max_queued_messages);
+        client_ = std::make_unique<::mqtt::async_client>(server_uri(settings), settings.client_id, create,
                                                          static_cast<::mqtt::iclient_persistence*>(nullptr));
     } catch (const ::mqtt::exception& error) {
         executor_.post([done = std::move(done), what = std::string(error.what())] { done(what, false); });
@@ -276,6 +281,17 @@ void PahoMqttTransport::unsubscribe(const std::string& filter) {
 }
 
 void PahoMqttTransport::publish(const MqttMessage& message, Done done) {
+    if (message.qos == 0 && client_ && connected_) {
+        // QoS 0 has nothing to acknowledge: done once paho has it, without a listener and a hop back per message
+        // (a bridge's full republish is a thousand of them at once).
+        try {
+            client_->publish(::mqtt::make_message(message.topic, message.payload, 0, message.retained));
+            executor_.post([done = std::move(done)] { done(std::nullopt); });
+        } catch (const ::mqtt::exception& error) {
+            executor_.post([done = std::move(done), what = std::string(error.what())] { done(what); });
+        }
+        return;
+    }
     operation("PUBLISH", done, [&](::mqtt::iaction_listener& listener) {
         client_->publish(::mqtt::make_message(message.topic, message.payload, message.qos, message.retained), nullptr,
                          listener);
