@@ -56,11 +56,13 @@ setpoint() {
 
 # Starts a plain Mosquitto on a free loopback port (anonymous, no persistence); sets $broker (its pid) and
 # $mqtt_port. Calling it again restarts it on the same port: a broker restart.
+# choose_mqtt_port alone picks the port and writes the configuration without starting the broker.
+choose_mqtt_port() {
+    mqtt_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mqtt_port" >"$work/mosquitto.conf"
+}
 start_mosquitto() {
-    if [ -z "${mqtt_port:-}" ]; then
-        mqtt_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-        printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\n' "$mqtt_port" >"$work/mosquitto.conf"
-    fi
+    [ -n "${mqtt_port:-}" ] || choose_mqtt_port
     : >"$work/broker.log"
     /usr/sbin/mosquitto -c "$work/mosquitto.conf" >>"$work/broker.log" 2>&1 &
     broker=$!

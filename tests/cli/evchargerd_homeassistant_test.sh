@@ -15,16 +15,22 @@ broker=""
 trap 'kill_and_clean daemon sim broker' EXIT
 source "$(dirname "$0")/daemon_test_helpers.sh"
 
-start_mosquitto
+choose_mqtt_port
 start_alfen_sim
 sed -e "s/port: 1502/port: $port/" -e "s/port: 1883/port: $mqtt_port/" -e '/^state:/d' \
     "$source_dir/drivers/daemon/examples/alfen-homeassistant.yaml" >"$work/daemon.yaml"
+# The broker is not there yet: evchargerd runs the station regardless and keeps trying.
 "$evchargerd" --config "$work/daemon.yaml" >"$work/daemon.log" 2>&1 &
 daemon=$!
 wait_for "10" setpoint || fail "the Alfen's setpoint is $(setpoint), expected the manual 10 A; $(cat "$work/daemon.log")"
+wait_for_line "$work/daemon.log" "cannot connect to mqtt://127.0.0.1:$mqtt_port" || fail "no log line for the missing broker"
+[ "$(grep -c "cannot connect to mqtt" "$work/daemon.log")" -eq 1 ] || fail "the same failure was logged more than once"
+echo "ok   with the broker unreachable at start the station runs (10 A) and the failure is one log line"
+start_mosquitto
 
 sub() { mosquitto_sub -p "$mqtt_port" -v -W "$2" "${@:3}" >"$1" 2>/dev/null; }
 one() { mosquitto_sub -p "$mqtt_port" -t "$1" -C 1 -W 3 2>/dev/null; }
+for _ in $(seq 30); do [ "$(one evchargerd/status)" = "online" ] && break; wait_ms 200; done
 sub "$work/discovery" 1 -t 'homeassistant/#'
 [ "$(grep -c '/config ' "$work/discovery")" -eq 9 ] || fail "expected 9 retained configs: $(cat "$work/discovery")"
 python3 "$source_dir/tests/conformance/ha_discovery_check.py" <"$work/discovery" >"$work/check" ||

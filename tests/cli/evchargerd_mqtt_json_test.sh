@@ -49,6 +49,7 @@ devices:
     venus: {name: node, device_instance: 101}
 controller: {type: manual, enabled: true, current: 10}
 venus: {bus: $address}
+venus_mqtt: {broker: {host: 127.0.0.1, port: $data_port}, portal_id: 0123456789ab}
 YAML
 "$evchargerd" --config "$work/daemon.yaml" >"$work/daemon.log" 2>&1 &
 daemon=$!
@@ -74,6 +75,26 @@ wait_for "7.0" report node/report "$gx_port" SetCurrent || fail "node did not fo
 echo "ok   a GUI write reaches diy as JSON on its command topic and node through the GX's N/ topics"
 [ "$(set_value diy /Ac/Power v d 1)" = "i 1" ] || fail "a write to /Ac/Power was not refused with 1"
 echo "ok   measurements are read-only on D-Bus (/Ac/Power refused with 1)"
+
+# evchargerd's own venus_mqtt output mirrors the bus onto the data broker, for an install with no GX.
+mosquitto_sub -p "$data_port" -v -W 2 -t 'N/0123456789ab/#' >"$work/mirror" 2>/dev/null &
+mirror=$!
+wait_ms 300
+mosquitto_pub -p "$data_port" -t R/0123456789ab/keepalive -m ''
+wait "$mirror" 2>/dev/null
+for topic in evcharger/100/Ac/Power evcharger/101/SetCurrent system/0/Serial full_publish_completed; do
+    grep -q "^N/0123456789ab/$topic " "$work/mirror" || fail "venus_mqtt: no N/0123456789ab/$topic: $(head "$work/mirror")"
+done
+mosquitto_sub -p "$gx_port" -v -W 2 -t "N/$portal/#" >"$work/gx_tree" 2>/dev/null &
+mirror=$!
+wait_ms 300
+mosquitto_pub -p "$gx_port" -t "R/$portal/keepalive" -m ''
+wait "$mirror" 2>/dev/null
+for topic in evcharger/100/Ac/Power evcharger/101/Ac/Power evcharger/100/Connected; do
+    grep -q "^N/$portal/$topic {" "$work/gx_tree" || fail "the GX's bridge shows no N/$portal/$topic"
+done
+echo "ok   the GX's own bridge shows both MQTT-JSON chargers' services on N/$portal/evcharger/100 and 101"
+echo "ok   evchargerd's venus_mqtt output mirrors the bus (both chargers and the GX's services) after a keep-alive"
 
 wait_for_line "$work/daemon.log" "no data on custom/ev-charger" 150 || fail "no timeout in: $(cat "$work/daemon.log")"
 [ "$(get diy /Connected)" = "v i 0" ] || fail "diy /Connected during the silence: $(get diy /Connected)"
