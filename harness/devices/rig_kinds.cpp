@@ -7,6 +7,7 @@
 
 #include "harness/devices/alfen/alfen_rig.hpp"
 #include "harness/devices/gx/gx_rig.hpp"
+#include "harness/devices/mqtt_json/mqtt_json_rig.hpp"
 #include "harness/devices/rig.hpp"
 #include "harness/scenario/faults.hpp"
 
@@ -21,6 +22,7 @@ struct RigKind {
 
 constexpr RigKind rig_kinds[] = {
     {"alfen", make_alfen_rig, alfen_rig_faults},
+    {"mqtt_json", make_mqtt_json_rig, mqtt_json_rig_faults},
 };
 
 }  // namespace

@@ -310,6 +310,9 @@ private:
         trace.target = options_.target;
         trace.start = scenario_.start;
         auto recorded = device.rig->take_trace();
+        if (!recorded.codec) {
+            return;  // a rig that records no frames yet (the MQTT-JSON rig): no trace, no baseline, no latencies
+        }
         trace.codec = std::move(recorded.codec);
         trace.events = std::move(recorded.events);
         LatencyInputs inputs{trace.events, device.setpoint_changes, device.link_restored, *trace.codec};

@@ -26,6 +26,9 @@ public:
     modbus::ModbusPort& modbus_tcp(const std::string& device_id, const modbus::TcpClientSettings& endpoint) override {
         return rigs_.at(device_id)->ports().modbus_tcp(device_id, endpoint);
     }
+    mqtt::MqttClient& mqtt(const std::string& device_id, const mqtt::MqttSettings& broker) override {
+        return rigs_.at(device_id)->ports().mqtt(device_id, broker);
+    }
 
 private:
     std::map<std::string, ChargerRig*> rigs_;

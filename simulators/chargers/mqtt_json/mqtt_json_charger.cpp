@@ -22,16 +22,13 @@ std::optional<ReportFault> parse_report_fault(const std::string& name) {
     return std::nullopt;
 }
 
-MqttJsonCharger::MqttJsonCharger(Executor& executor, evhil::mqtt::MqttClient& client, MqttJsonChargerSettings settings)
+MqttJsonCharger::MqttJsonCharger(Executor& executor, evhil::mqtt::MqttClient& client, physics::Ev& ev,
+                                 MqttJsonChargerSettings settings)
     : executor_(executor),
       client_(client),
       settings_(std::move(settings)),
-      ev_(settings_.ev),
-      set_current_a_(settings_.initial_current_a) {
-    if (settings_.plugged_in) {
-        ev_.plug_in();
-    }
-}
+      ev_(ev),
+      set_current_a_(settings_.initial_current_a) {}
 
 MqttJsonCharger::~MqttJsonCharger() {
     stop();
@@ -56,7 +53,7 @@ void MqttJsonCharger::start() {
         client_.add_connected_listener([this] { keep_gx_alive(true); });
         keepalive_timer_ = executor_.schedule_every(std::chrono::seconds(30), [this] { keep_gx_alive(false); });
     }
-    step_timer_ = executor_.schedule_every(settings_.interval, [this] { step(); });
+    report_timer_ = executor_.schedule_every(settings_.interval, [this] { publish_report(); });
     client_.start();
 }
 
@@ -65,7 +62,7 @@ void MqttJsonCharger::stop() {
         return;
     }
     running_ = false;
-    for (auto* timer : {&step_timer_, &keepalive_timer_}) {
+    for (auto* timer : {&report_timer_, &keepalive_timer_}) {
         if (*timer) {
             executor_.cancel(**timer);
             timer->reset();
@@ -84,12 +81,10 @@ void MqttJsonCharger::keep_gx_alive(bool first) {
                     first ? "" : R"({"keepalive-options": ["suppress-republish"]})");
 }
 
-void MqttJsonCharger::step() {
+void MqttJsonCharger::step(Duration dt) {
     const double offer = offered_current_a();
-    ev_.set_pilot(offer >= 6.0 ? physics::duty_cycle_for_current(std::min(offer, settings_.max_current_a)) : 0.0,
-                  settings_.ev.phases);
-    ev_.step(settings_.interval, settings_.voltage_v);
-    publish_report();
+    ev_.set_pilot(offer >= 6.0 ? physics::duty_cycle_for_current(offer) : 0.0, ev_.settings().phases);
+    ev_.step(dt, settings_.voltage_v);
 }
 
 int MqttJsonCharger::status_code() const {
@@ -108,7 +103,7 @@ int MqttJsonCharger::status_code() const {
 std::string MqttJsonCharger::report_json() const {
     const double power = std::round(ev_.power_w());
     nlohmann::json ac{{"Power", power}, {"Energy", {{"Forward", std::round(ev_.energy_received_kwh() * 1000) / 1000}}}};
-    const int phases = ev_.power_w() > 0 ? ev_.active_phases() : settings_.ev.phases;
+    const int phases = ev_.power_w() > 0 ? ev_.active_phases() : ev_.settings().phases;
     for (int i = 1; i <= 3; ++i) {
         if (i <= phases) {
             ac["L" + std::to_string(i)] = {{"Power", std::round(power / phases)}};

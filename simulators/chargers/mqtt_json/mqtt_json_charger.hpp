@@ -8,9 +8,13 @@
 // Faults: silence (publishes nothing), garbage (text that is not JSON), wrong_types (Ac.Power as a text), partial
 // (Ac.Power only), burst (burst_count reports at once).
 //
-// Run standalone with `evhil sim mqtt-json` (standalone.hpp). Covered by tests/unit/mqtt_json_charger_test.cpp and
-// tests/cli/evchargerd_mqtt_json_test.sh.
+// The EV is the caller's, and so is time: step() moves the EV (the standalone simulator on a timer, the harness' rig
+// every physics step); start() publishes the reports at the interval.
+//
+// Run standalone with `evhil sim mqtt-json` (standalone.hpp). Covered by tests/cli/evchargerd_mqtt_json_test.sh and
+// the scenarios in scenarios/mqtt/.
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,31 +42,32 @@ struct MqttJsonChargerSettings {
     int burst_count = 50;
     std::string venus_portal;  // non-empty: also follow the GX's N/ topics of this evcharger instance
     int venus_instance = 100;
-    physics::EvSettings ev;
-    bool plugged_in = true;
 };
 
 class MqttJsonCharger {
 public:
-    MqttJsonCharger(Executor& executor, evhil::mqtt::MqttClient& client, MqttJsonChargerSettings settings);
+    MqttJsonCharger(Executor& executor, evhil::mqtt::MqttClient& client, physics::Ev& ev,
+                    MqttJsonChargerSettings settings);
     ~MqttJsonCharger();
     MqttJsonCharger(const MqttJsonCharger&) = delete;
     MqttJsonCharger& operator=(const MqttJsonCharger&) = delete;
 
     void start();
     void stop();
+    // Offers the current the commands allow to the EV and moves it by dt.
+    void step(Duration dt);
     void set_fault(ReportFault fault) { fault_ = fault; }
     ReportFault fault() const { return fault_; }
 
     physics::Ev& ev() { return ev_; }
-    double offered_current_a() const { return enabled_ ? set_current_a_ : 0.0; }
+    double offered_current_a() const { return enabled_ ? std::min(set_current_a_, settings_.max_current_a) : 0.0; }
+    double max_current_a() const { return settings_.max_current_a; }
     double set_current_a() const { return set_current_a_; }
     bool enabled() const { return enabled_; }
     std::uint64_t reports() const { return reports_; }
     std::uint64_t commands() const { return commands_; }
 
 private:
-    void step();
     void publish_report();
     std::string report_json() const;
     void on_command(const evhil::mqtt::MqttMessage& message);
@@ -73,11 +78,11 @@ private:
     Executor& executor_;
     evhil::mqtt::MqttClient& client_;
     MqttJsonChargerSettings settings_;
-    physics::Ev ev_;
+    physics::Ev& ev_;
     double set_current_a_;
     bool enabled_ = true;
     ReportFault fault_ = ReportFault::none;
-    std::optional<Executor::TimerId> step_timer_;
+    std::optional<Executor::TimerId> report_timer_;
     std::optional<Executor::TimerId> keepalive_timer_;
     std::vector<evhil::mqtt::MqttClient::SubscriptionId> subscriptions_;
     std::uint64_t reports_ = 0;

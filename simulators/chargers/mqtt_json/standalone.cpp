@@ -90,15 +90,21 @@ int run(Options options) {
         std::fprintf(stderr, "evhil sim mqtt-json: %s\n", error.what());
         return 1;
     }
-    options.charger.ev.initial_soc = options.soc_percent / 100.0;
-    options.charger.plugged_in = !options.unplugged;
+    physics::EvSettings ev_settings;
+    ev_settings.initial_soc = options.soc_percent / 100.0;
+    physics::Ev ev(ev_settings);
+    if (!options.unplugged) {
+        ev.plug_in();
+    }
 
     RealClock clock;
     log::set_log_clock(&clock);
     Executor executor(clock);
     evhil::mqtt::MqttClient client(executor, std::make_unique<evhil::mqtt::PahoMqttTransport>(executor), settings,
                                    Rng(1), "sim.mqtt_json");
-    MqttJsonCharger charger(executor, client, options.charger);
+    MqttJsonCharger charger(executor, client, ev, options.charger);
+    constexpr Duration physics_step = std::chrono::milliseconds(250);
+    executor.schedule_every(physics_step, [&charger] { charger.step(physics_step); });
     bool announced = false;
     client.add_connected_listener([&] {
         if (!announced) {

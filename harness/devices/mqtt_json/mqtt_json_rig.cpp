@@ -1,0 +1,202 @@
+// The MQTT-JSON charger rig: see mqtt_json_rig.hpp.
+
+#include "harness/devices/mqtt_json/mqtt_json_rig.hpp"
+
+#include <fmt/format.h>
+
+#include "drivers/chargers/mqtt_json/mqtt_json_driver.hpp"
+#include "drivers/transport/mqtt/in_process_broker.hpp"
+#include "drivers/transport/mqtt/paho_transport.hpp"
+#include "harness/devices/charger_signals.hpp"
+#include "simulators/chargers/mqtt_json/mqtt_json_charger.hpp"
+#include "simulators/mqtt/mosquitto_broker.hpp"
+
+namespace evhil::harness {
+namespace {
+
+using sim::mqtt_json::ReportFault;
+
+// The simulator's settings from the device's station: block.
+sim::mqtt_json::MqttJsonChargerSettings charger_settings(const DeviceSpec& device) {
+    sim::mqtt_json::MqttJsonChargerSettings settings;
+    if (device.driver && device.driver->has("topic")) {
+        settings.topic = device.driver->required("topic").as_string();
+    }
+    settings.command_topic = device.driver && device.driver->has("command_topic")
+                                 ? device.driver->required("command_topic").as_string()
+                                 : "";
+    if (!device.station) {
+        return settings;
+    }
+    const ConfigNode& node = *device.station;
+    node.allow_keys({"interval", "max_current", "send_status", "send_current", "model", "burst_count"});
+    settings.interval =
+        node.get_duration("interval", settings.interval, std::chrono::milliseconds(50), std::chrono::minutes(10));
+    settings.max_current_a = node.get_double("max_current", settings.max_current_a, 6, 80);
+    settings.send_status = node.get_bool("send_status", settings.send_status);
+    settings.send_current = node.get_bool("send_current", settings.send_current);
+    settings.model = node.get_string("model", settings.model);
+    settings.burst_count = static_cast<int>(node.get_int("burst_count", settings.burst_count, 1, 10000));
+    return settings;
+}
+
+class MqttJsonRig final : public ChargerRig, private PortProvider {
+public:
+    MqttJsonRig(const DeviceSpec& device, RigContext& context) : context_(context), id_(device.id) {
+        if (context.bench != nullptr) {
+            device.node.fail("an mqtt_json device has no bench form yet: run it on sim or wire");
+        }
+        if (context.target == "sim") {
+            in_process_ = std::make_unique<mqtt::InProcessMqttBroker>(context.executor);
+        } else {
+            mosquitto_ = std::make_unique<sim::mqtt::MosquittoBroker>();
+        }
+        charger_client_ = make_client("sim-" + id_, "sim." + id_ + ".mqtt");
+        charger_ = std::make_unique<sim::mqtt_json::MqttJsonCharger>(context.executor, *charger_client_, context.ev,
+                                                                     charger_settings(device));
+        charger_->start();
+    }
+    ~MqttJsonRig() override { MqttJsonRig::stop(); }
+
+    void stop() override {
+        charger_->stop();
+        charger_client_->stop();
+        if (driver_client_) {
+            driver_client_->stop();
+        }
+    }
+    void step(Duration dt) override { charger_->step(dt); }
+    PortProvider& ports() override { return *this; }
+    void attach(chargers::ChargerDriver& driver) override {
+        driver_ = dynamic_cast<mqtt_json::MqttJsonDriver*>(&driver);
+        if (driver_ == nullptr) {
+            throw std::logic_error("the MQTT-JSON rig was given a driver that is not an MqttJsonDriver");
+        }
+    }
+    double independent_limit_a() const override { return charger_->max_current_a(); }
+    bool can_perform(const Action& /*action*/) const override { return true; }
+
+    bool set_fault(const Action& action, bool on) override {
+        if (action.fault == "driver_stall") {
+            driver_->suspend(on);
+            return true;
+        }
+        if (auto kind = sim::mqtt_json::parse_report_fault(action.fault)) {
+            charger_->set_fault(on ? *kind : ReportFault::none);
+            return true;
+        }
+        if (action.fault == "broker_restart" || action.fault == "broker_down") {
+            const bool stop = action.fault == "broker_restart" || on;
+            const bool start = action.fault == "broker_restart" || !on;
+            if (stop) {
+                in_process_ ? in_process_->stop() : mosquitto_->stop();
+                ++broker_restarts_;
+            }
+            if (start) {
+                in_process_ ? in_process_->start() : mosquitto_->start();
+            }
+            return true;
+        }
+        return false;
+    }
+
+    void add_signals(const SignalAdder& add) override {
+        const auto& c = *charger_;
+        add("charger.setpoint", "A", [&c] { return c.set_current_a(); });
+        add("charger.applied_current", "A", [&c] { return c.offered_current_a(); });
+        add("charger.enabled", "", [&c] { return c.enabled() ? 1.0 : 0.0; });
+        add("charger.power", "W", [this] { return context_.ev.power_w(); });
+        add("charger.reports", "", [&c] { return static_cast<double>(c.reports()); });
+        add("charger.commands", "", [&c] { return static_cast<double>(c.commands()); });
+        add("charger.broker_restarts", "", [this] { return static_cast<double>(broker_restarts_); });
+        const auto& d = *driver_;
+        add("driver.refused_messages", "", [&d] { return static_cast<double>(d.counters().refused_messages); });
+        add("driver.refused_keys", "", [&d] { return static_cast<double>(d.counters().refused_keys); });
+        add("driver.timeouts", "", [&d] { return static_cast<double>(d.counters().timeouts); });
+        add("driver.mqtt_connected", "", [this] { return driver_client_ && driver_client_->connected() ? 1.0 : 0.0; });
+        add_driver_signals(add, d);
+    }
+    bool observable(const std::string& /*signal*/) const override { return true; }
+
+    std::map<std::string, double> metrics() const override {
+        auto result = driver_metrics(*driver_);
+        result["charger.reports"] = static_cast<double>(charger_->reports());
+        result["charger.commands"] = static_cast<double>(charger_->commands());
+        result["driver.accepted_messages"] = static_cast<double>(driver_->counters().accepted);
+        result["driver.refused_messages"] = static_cast<double>(driver_->counters().refused_messages);
+        result["driver.mqtt_connects"] = driver_client_ ? static_cast<double>(driver_client_->stats().connects) : 0;
+        return result;
+    }
+    LinkTrace take_trace() override { return {}; }  // MQTT traces: not recorded yet
+
+private:
+    // The driver's client of the run's broker; the endpoint's host and port are the rig's broker's on wire.
+    mqtt::MqttClient& mqtt(const std::string& /*device_id*/, const mqtt::MqttSettings& broker) override {
+        driver_client_ = make_client(broker.client_id, "mqtt." + id_, broker);
+        return *driver_client_;
+    }
+
+    std::unique_ptr<mqtt::MqttClient> make_client(const std::string& client_id, const std::string& log_name,
+                                                  mqtt::MqttSettings settings = {}) {
+        settings.client_id = client_id;
+        if (in_process_) {
+            return std::make_unique<mqtt::MqttClient>(context_.executor, in_process_->connection(), settings,
+                                                      context_.rng.fork(client_id), log_name);
+        }
+        settings.host = "127.0.0.1";
+        settings.port = mosquitto_->port();
+        settings.tls = {};
+        return std::make_unique<mqtt::MqttClient>(context_.executor,
+                                                  std::make_unique<mqtt::PahoMqttTransport>(context_.executor),
+                                                  settings, context_.rng.fork(client_id), log_name);
+    }
+
+    RigContext& context_;
+    std::string id_;
+    std::unique_ptr<mqtt::InProcessMqttBroker> in_process_;
+    std::unique_ptr<sim::mqtt::MosquittoBroker> mosquitto_;
+    std::unique_ptr<mqtt::MqttClient> charger_client_;
+    std::unique_ptr<sim::mqtt_json::MqttJsonCharger> charger_;
+    std::unique_ptr<mqtt::MqttClient> driver_client_;
+    mqtt_json::MqttJsonDriver* driver_ = nullptr;
+    std::uint64_t broker_restarts_ = 0;
+};
+
+FaultSpec report_fault(const char* name, const char* description) {
+    return {.name = name,
+            .owner = FaultSpec::Owner::device,
+            .kind = FaultSpec::Kind::sustained,
+            .description = description};
+}
+
+}  // namespace
+
+const std::vector<FaultSpec>& mqtt_json_rig_faults() {
+    static const std::vector<FaultSpec> faults = [] {
+        std::vector<FaultSpec> all = driver_faults();
+        all.push_back(report_fault("silence", "the charger publishes nothing"));
+        all.push_back(report_fault("garbage", "the charger publishes text that is not JSON"));
+        all.push_back(report_fault("wrong_types", "the charger sends Ac.Power and Status as texts"));
+        all.push_back(report_fault("partial", "the charger sends Ac.Power only"));
+        all.push_back(report_fault("burst", "the charger sends each report many times at once"));
+        all.push_back({.name = "broker_restart",
+                       .owner = FaultSpec::Owner::link,
+                       .kind = FaultSpec::Kind::instant,
+                       .restores_link = true,
+                       .description = "the broker restarts: every client loses its connection, its sessions and "
+                                      "the retained messages"});
+        all.push_back({.name = "broker_down",
+                       .owner = FaultSpec::Owner::link,
+                       .kind = FaultSpec::Kind::sustained,
+                       .restores_link = true,
+                       .description = "the broker is gone until the fault ends, then starts with no state"});
+        return all;
+    }();
+    return faults;
+}
+
+std::unique_ptr<ChargerRig> make_mqtt_json_rig(const DeviceSpec& device, RigContext& context) {
+    return std::make_unique<MqttJsonRig>(device, context);
+}
+
+}  // namespace evhil::harness
