@@ -58,7 +58,7 @@ const std::vector<std::string>& home_assistant_setting_keys() {
 
 HomeAssistantSettings parse_home_assistant_settings(const ConfigNode& node) {
     HomeAssistantSettings s;
-    auto topic_part = [&](const char* key, std::string fallback) {
+    auto topic_part = [&](const char* key, const std::string& fallback) {
         auto value = node.get_string(key, fallback);
         if (value.empty() || value.find_first_of("+#") != std::string::npos) {
             node.required(key).fail(std::string(key) + " must be a topic without wildcards");

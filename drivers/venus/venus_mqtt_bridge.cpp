@@ -155,7 +155,7 @@ void VenusMqttBridge::connect_bus() {
         bus_.watch_names(victron_prefix, [this](const std::string& name, bool present) {
             present ? add_service(name) : remove_service(name);
         });
-        bus_.list_names([this](std::vector<std::string> names, const std::optional<std::string>& list_error) {
+        bus_.list_names([this](const std::vector<std::string>& names, const std::optional<std::string>& list_error) {
             if (list_error) {
                 log_->error("cannot list the names on {}: {}", bus_.describe(), *list_error);
                 return;

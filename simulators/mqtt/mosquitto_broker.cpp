@@ -28,6 +28,7 @@ namespace {
 // Runs a helper program (openssl, mosquitto_passwd) to its end with its output in `log`; throws if it fails.
 void run_tool(std::vector<std::string> args, const std::string& log) {
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (std::string& arg : args) {
         argv.push_back(arg.data());
     }

@@ -64,6 +64,9 @@ protected:
     VirtualClock clock_{TimePoint{} + std::chrono::hours(24 * 365 * 56)};
     Executor executor_{clock_};
     InProcessBusDaemon daemon_{executor_};
+    // Before the bus that publishes them: a published tree must outlive its publication.
+    ItemTree system_;
+    ItemTree charger_;
     InProcessVenusBus services_{daemon_, "services"};
     InProcessVenusBus bridge_bus_{daemon_, "flashmq"};
     mqtt::InProcessMqttBroker broker_{executor_};
@@ -71,8 +74,6 @@ protected:
         executor_, broker_.connection(), mqtt::MqttSettings{.client_id = "bridge"}, Rng(1));
     std::unique_ptr<mqtt::MqttClient> observer_ = std::make_unique<mqtt::MqttClient>(
         executor_, broker_.connection(), mqtt::MqttSettings{.client_id = "observer"}, Rng(2));
-    ItemTree system_;
-    ItemTree charger_;
     VenusMqttBridge bridge_{executor_, bridge_bus_, *bridge_mqtt_, {.portal_id = portal}, Rng(3)};
     std::vector<MqttMessage> seen_;
 };

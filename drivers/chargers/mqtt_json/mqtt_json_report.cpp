@@ -90,7 +90,10 @@ void take(const std::string& key, const nlohmann::json& value, ParsedMessage& ou
 // Walks nested objects up to three levels, as the original joins keys into paths.
 void walk(const nlohmann::json& object, const std::string& prefix, int depth, ParsedMessage& out) {
     for (const auto& [name, value] : object.items()) {
-        std::string key = prefix.empty() ? name : prefix + "." + name;
+        std::string key = prefix.empty() ? name : prefix;
+        if (!prefix.empty()) {
+            key.append(".").append(name);
+        }
         if (value.is_object()) {
             if (depth >= 3) {
                 out.refused.push_back("'" + key + "' nests deeper than three levels");

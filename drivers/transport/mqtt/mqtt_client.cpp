@@ -17,7 +17,7 @@ std::string MqttSettings::describe() const {
 }
 
 MqttClient::MqttClient(Executor& executor, std::unique_ptr<MqttTransport> transport, MqttSettings settings, Rng rng,
-                       std::string log_name)
+                       const std::string& log_name)
     : executor_(executor),
       transport_(std::move(transport)),
       settings_(std::move(settings)),

@@ -52,7 +52,7 @@ public:
 
     // `log_name`: the logger's component name ("mqtt.homeassistant"), so lines say whose client failed.
     MqttClient(Executor& executor, std::unique_ptr<MqttTransport> transport, MqttSettings settings, Rng rng,
-               std::string log_name = "mqtt");
+               const std::string& log_name = "mqtt");
     ~MqttClient();
     MqttClient(const MqttClient&) = delete;
     MqttClient& operator=(const MqttClient&) = delete;

@@ -222,7 +222,7 @@ void PahoMqttTransport::connect(const MqttSettings& settings, Connected done) {
             }
         });
     });
-    client_->set_message_callback([this, shared, generation](::mqtt::const_message_ptr message) {
+    client_->set_message_callback([this, shared, generation](const ::mqtt::const_message_ptr& message) {
         MqttMessage copy{message->get_topic(), message->to_string(), message->get_qos(), message->is_retained()};
         shared->post(generation, [this, copy = std::move(copy)] {
             if (on_message) {
@@ -237,7 +237,7 @@ void PahoMqttTransport::connect(const MqttSettings& settings, Connected done) {
             if (!outcome.ok && settings.tls.enabled && outcome.code < 0) {
                 // paho says only "failure": ask OpenSSL through a handshake of our own why.
                 probe_tls(executor_, settings,
-                          [finished, outcome, alive = std::weak_ptr<Shared>(shared_)](std::string why) {
+                          [finished, outcome, alive = std::weak_ptr<Shared>(shared_)](const std::string& why) {
                               if (!alive.expired()) {
                                   (*finished)(connect_failure(outcome, why), false);
                               }

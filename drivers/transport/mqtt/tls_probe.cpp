@@ -47,10 +47,11 @@ struct Probe : std::enable_shared_from_this<Probe> {
                 self->finish("no TLS handshake within the connect timeout");
             }
         });
-        resolver.async_resolve(settings.host, std::to_string(settings.port),
-                               [self = shared_from_this()](boost::system::error_code e, tcp::resolver::results_type r) {
-                                   self->resolved(e, std::move(r));
-                               });
+        resolver.async_resolve(
+            settings.host, std::to_string(settings.port),
+            [self = shared_from_this()](boost::system::error_code e, const tcp::resolver::results_type& r) {
+                self->resolved(e, r);
+            });
     }
 
     void resolved(boost::system::error_code error, const tcp::resolver::results_type& results) {

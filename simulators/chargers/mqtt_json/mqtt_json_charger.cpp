@@ -9,16 +9,16 @@
 namespace evhil::sim::mqtt_json {
 
 std::optional<ReportFault> parse_report_fault(const std::string& name) {
-    if (name == "silence")
-        return ReportFault::silence;
-    if (name == "garbage")
-        return ReportFault::garbage;
-    if (name == "wrong_types")
-        return ReportFault::wrong_types;
-    if (name == "partial")
-        return ReportFault::partial;
-    if (name == "burst")
-        return ReportFault::burst;
+    static const std::pair<const char*, ReportFault> kinds[] = {{"silence", ReportFault::silence},
+                                                                {"garbage", ReportFault::garbage},
+                                                                {"wrong_types", ReportFault::wrong_types},
+                                                                {"partial", ReportFault::partial},
+                                                                {"burst", ReportFault::burst}};
+    for (const auto& [text, kind] : kinds) {
+        if (name == text) {
+            return kind;
+        }
+    }
     return std::nullopt;
 }
 
