@@ -5,51 +5,18 @@
 #include "drivers/transport/mqtt/tls_probe.hpp"
 
 #include <chrono>
-#include <map>
 #include <utility>
 
 namespace evhil::mqtt {
 
-// What paho's threads may touch: the executor to post into, which paho client is current, and the listeners of the
-// operations under way. The listeners are kept here rather than deleting themselves: paho calls nothing back for an
-// operation its client was destroyed with, and such a listener is then freed with this, not leaked.
+// What paho's threads may touch: the executor to post into, the last TLS reason, and which paho client is current.
 struct PahoMqttTransport::Shared : std::enable_shared_from_this<Shared> {
     explicit Shared(Executor& executor) : executor(executor) {}
     Executor& executor;
     std::mutex mutex;
     bool alive = true;             // written on the executor under the lock; false once the transport is gone
     std::uint64_t generation = 0;  // the current paho client; a late callback of a replaced one is ignored
-    std::map<const void*, std::unique_ptr<::mqtt::iaction_listener>> listeners;
 
-    template <typename Listener>
-    Listener* adopt(std::unique_ptr<Listener> listener) {
-        std::lock_guard lock(mutex);
-        Listener* raw = listener.get();
-        listeners[raw] = std::move(listener);
-        return raw;
-    }
-    void release(const void* listener) {
-        std::lock_guard lock(mutex);
-        listeners.erase(listener);
-    }
-    // Hands `task` to the executor if its client is still current, then frees the listener that called: the last
-    // thing the listener does.
-    void finish(const void* listener, std::uint64_t from, std::function<void()> task) {
-        std::unique_ptr<::mqtt::iaction_listener> done;
-        std::lock_guard lock(mutex);
-        if (alive && from == generation) {
-            executor.post([self = shared_from_this(), from, task = std::move(task)] {
-                if (self->alive && self->generation == from) {
-                    task();
-                }
-            });
-        }
-        auto found = listeners.find(listener);
-        if (found != listeners.end()) {
-            done = std::move(found->second);  // freed after the lock is released, at the end of this call
-            listeners.erase(found);
-        }
-    }
     void post(std::uint64_t from, std::function<void()> task) {
         std::lock_guard lock(mutex);
         if (!alive || from != generation) {
@@ -75,12 +42,14 @@ struct Outcome {
 };
 
 // One asynchronous operation's outcome, handed to the executor. paho holds a reference to the listener until the
-// operation ends; Shared owns it and frees it after its one callback.
+// operation ends, so it deletes itself after its one callback. An operation whose paho client is destroyed before it
+// ends is never called back and its listener is not freed: a few bytes at shutdown, chosen over freeing a listener
+// that a paho thread might be calling at that moment.
 class OneShot final : public ::mqtt::iaction_listener {
 public:
-    OneShot(const std::shared_ptr<PahoMqttTransport::Shared>& shared, std::uint64_t generation,
+    OneShot(std::shared_ptr<PahoMqttTransport::Shared> shared, std::uint64_t generation,
             std::function<void(const Outcome&)> handler)
-        : shared_(shared), generation_(generation), handler_(std::move(handler)) {}
+        : shared_(std::move(shared)), generation_(generation), handler_(std::move(handler)) {}
 
     void on_success(const ::mqtt::token& token) override {
         Outcome outcome{true, 0, {}, false};
@@ -95,12 +64,11 @@ public:
 
 private:
     void finish(const Outcome& outcome) {
-        if (auto shared = shared_.lock()) {
-            shared->finish(this, generation_, [handler = std::move(handler_), outcome] { handler(outcome); });
-        }
+        shared_->post(generation_, [handler = std::move(handler_), outcome] { handler(outcome); });
+        delete this;
     }
 
-    std::weak_ptr<PahoMqttTransport::Shared> shared_;  // weak: Shared owns this
+    std::shared_ptr<PahoMqttTransport::Shared> shared_;
     std::uint64_t generation_;
     std::function<void(const Outcome&)> handler_;
 };
@@ -231,30 +199,29 @@ void PahoMqttTransport::connect(const MqttSettings& settings, Connected done) {
         });
     });
     auto finished = std::make_shared<Connected>(std::move(done));
-    auto* listener = shared_->adopt(
-        std::make_unique<OneShot>(shared_, generation, [this, finished, settings](const Outcome& outcome) {
-            const Connected& done = *finished;
-            if (!outcome.ok && settings.tls.enabled && outcome.code < 0) {
-                // paho says only "failure": ask OpenSSL through a handshake of our own why.
-                probe_tls(executor_, settings,
-                          [finished, outcome, alive = std::weak_ptr<Shared>(shared_)](const std::string& why) {
-                              if (!alive.expired()) {
-                                  (*finished)(connect_failure(outcome, why), false);
-                              }
-                          });
-                return;
-            }
-            if (!outcome.ok) {
-                done(connect_failure(outcome, ""), false);
-                return;
-            }
-            connected_ = true;
-            done(std::nullopt, outcome.session_present);
-        }));
+    auto* listener = new OneShot(shared_, generation, [this, finished, settings](const Outcome& outcome) {
+        const Connected& done = *finished;
+        if (!outcome.ok && settings.tls.enabled && outcome.code < 0) {
+            // paho says only "failure": ask OpenSSL through a handshake of our own why.
+            probe_tls(executor_, settings,
+                      [finished, outcome, alive = std::weak_ptr<Shared>(shared_)](const std::string& why) {
+                          if (!alive.expired()) {
+                              (*finished)(connect_failure(outcome, why), false);
+                          }
+                      });
+            return;
+        }
+        if (!outcome.ok) {
+            done(connect_failure(outcome, ""), false);
+            return;
+        }
+        connected_ = true;
+        done(std::nullopt, outcome.session_present);
+    });
     try {
         client_->connect(connect_options(settings), nullptr, *listener);
     } catch (const ::mqtt::exception& error) {
-        shared_->release(listener);
+        delete listener;
         executor_.post([finished, what = std::string(error.what())] { (*finished)(what, false); });
     }
 }
@@ -289,15 +256,13 @@ void PahoMqttTransport::operation(const char* what, const Done& done,
         std::lock_guard lock(shared_->mutex);
         generation = shared_->generation;
     }
-    auto* listener =
-        shared_->adopt(std::make_unique<OneShot>(shared_, generation, [done, what](const Outcome& outcome) {
-            done(outcome.ok ? std::nullopt
-                            : std::optional<std::string>(std::string(what) + " failed: " + outcome.message));
-        }));
+    auto* listener = new OneShot(shared_, generation, [done, what](const Outcome& outcome) {
+        done(outcome.ok ? std::nullopt : std::optional<std::string>(std::string(what) + " failed: " + outcome.message));
+    });
     try {
         begin(*listener);
     } catch (const ::mqtt::exception& error) {
-        shared_->release(listener);
+        delete listener;
         executor_.post([done, error_text = std::string(error.what())] { done(error_text); });
     }
 }
