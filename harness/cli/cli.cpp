@@ -1,6 +1,7 @@
 // evhil: the scenario runner and simulator launcher.
 //   evhil run [--target sim|wire|bench] [--bench FILE] [--operator] [--seed N] [--out DIR] PATH...
 //                                                               run scenarios, write reports (and traces)
+//   (evhil run --no-baselines: a wire run judged on its expectations only, as the sanitizer builds run the suite)
 //   evhil baseline update [--seed N] PATH...                    accept the wire protocol as the new baselines
 //   evhil sim TYPE [--host H] [--port N] ...                    serve a simulated device (the simulator table)
 // Exit codes: 0 all passed, 1 a scenario failed, 2 bad input (nothing ran).
@@ -19,12 +20,12 @@
 
 #include "drivers/core/config.hpp"
 #include "drivers/core/log.hpp"
-#include "harness/traces/baseline.hpp"
-#include "harness/scenario/bench_file.hpp"
-#include "harness/run/operator_console.hpp"
 #include "harness/reports/report.hpp"
+#include "harness/run/operator_console.hpp"
 #include "harness/run/runner.hpp"
+#include "harness/scenario/bench_file.hpp"
 #include "harness/scenario/scenario.hpp"
+#include "harness/traces/baseline.hpp"
 #include "simulators/standalone_simulator.hpp"
 
 namespace {
@@ -43,6 +44,7 @@ struct RunArguments {
     std::string baselines = "reports/baselines";
     bool operator_prompts = false;
     bool update_baselines = false;
+    bool no_baselines = false;
     unsigned jobs = 0;  // 0: as many as there are scenarios on wire, 1 elsewhere
     std::vector<std::string> paths;
 };
@@ -233,7 +235,7 @@ int run_command(const RunArguments& args) {
                              scenarios.size(), jobs > 1 ? fmt::format(", {} at a time", jobs) : "");
     std::optional<std::string> baseline_error;
     auto finish = [&](ScenarioResult& result) {
-        if (args.target != "wire" || result.status == "skipped") {
+        if (args.target != "wire" || result.status == "skipped" || args.no_baselines) {
             return;
         }
         try {
@@ -264,6 +266,8 @@ void add_run_options(CLI::App* command, RunArguments& args) {
         ->capture_default_str();
     command->add_option("--baselines", args.baselines, "Folder of the protocol baselines wire runs are compared with")
         ->capture_default_str();
+    command->add_flag("--no-baselines", args.no_baselines,
+                      "Judge a wire run's expectations only, without comparing its protocol with the baselines");
     command->add_option("--jobs", args.jobs,
                         "Scenarios run side by side (default: 8 per core on wire, 1 per core on sim, within the "
                         "descriptor limit; always 1 on a bench)");
