@@ -5,6 +5,9 @@
 #include <benchmark/benchmark.h>
 
 #include <atomic>
+#include <thread>
+
+#include "drivers/core/clock.hpp"
 
 namespace evhil::bench {
 
@@ -13,6 +16,20 @@ inline std::atomic<bool> failed{false};
 inline void fail(benchmark::State& state, const char* message) {
     failed = true;
     state.SkipWithError(message);
+}
+
+// Spins (yielding) until `ready()` holds or `seconds` of wall time pass: for a benchmark thread waiting on work that
+// executor threads carry out, where a sleep would add its own latency to the figure.
+template <typename Ready>
+bool wait_for(Ready ready, double seconds) {
+    WallStopwatch wall;
+    while (!ready()) {
+        if (wall.elapsed_s() > seconds) {
+            return false;
+        }
+        std::this_thread::yield();
+    }
+    return true;
 }
 
 }  // namespace evhil::bench

@@ -33,6 +33,7 @@
 #include "drivers/venus/venus_output.hpp"
 #include "simulators/mqtt/mosquitto_broker.hpp"
 #include "simulators/victron/private_bus.hpp"
+#include "tests/bench/station_on_bus.hpp"
 #include "tests/support/executor_thread.hpp"
 
 namespace {
@@ -51,17 +52,7 @@ std::int64_t samples(std::int64_t fallback) {
     return text != nullptr ? std::min<std::int64_t>(fallback, std::max(1, std::atoi(text))) : fallback;
 }
 
-template <typename Ready>
-bool wait_for(Ready ready, double seconds) {
-    WallStopwatch wall;
-    while (!ready()) {
-        if (wall.elapsed_s() > seconds) {
-            return false;
-        }
-        std::this_thread::yield();
-    }
-    return true;
-}
+using evhil::bench::wait_for;
 
 void report(benchmark::State& state, std::vector<double> ms, double limit_ms, std::size_t min_enforcing) {
     if (ms.empty()) {
@@ -87,6 +78,17 @@ std::unique_ptr<evhil::mqtt::MqttClient> paho_client(Executor& executor, int por
         executor, std::make_unique<evhil::mqtt::PahoMqttTransport>(executor), settings, Rng(1).fork(id));
 }
 
+// A private dbus-daemon and a Mosquitto, or neither (and the benchmark failed) when one cannot start.
+std::pair<std::unique_ptr<sim::victron::PrivateBus>, std::unique_ptr<sim::mqtt::MosquittoBroker>> start_bus_and_broker(
+    benchmark::State& state) {
+    try {
+        return {std::make_unique<sim::victron::PrivateBus>(), std::make_unique<sim::mqtt::MosquittoBroker>()};
+    } catch (const std::exception& e) {
+        evhil::bench::fail(state, e.what());
+        return {};
+    }
+}
+
 const char* const station_yaml = R"(devices:
   diy:
     type: mqtt_json
@@ -97,13 +99,8 @@ controller: {type: manual, enabled: true, current: 10}
 )";
 
 void BM_JsonToPropertiesChanged(benchmark::State& state) {
-    std::unique_ptr<sim::victron::PrivateBus> bus;
-    std::unique_ptr<sim::mqtt::MosquittoBroker> broker;
-    try {
-        bus = std::make_unique<sim::victron::PrivateBus>();
-        broker = std::make_unique<sim::mqtt::MosquittoBroker>();
-    } catch (const std::exception& e) {
-        evhil::bench::fail(state, e.what());
+    auto [bus, broker] = start_bus_and_broker(state);
+    if (!bus) {
         return;
     }
     test::ExecutorThread daemon_loop;
@@ -113,20 +110,7 @@ void BM_JsonToPropertiesChanged(benchmark::State& state) {
     text.replace(text.find("PORT"), 4, std::to_string(broker->port()));
     auto config = station::parse_station_config(ConfigNode::load_string(text, "bench"),
                                                 {.extra_device_keys = {}, .endpoint_required = true});
-    auto chargers = venus::parse_station_evchargers(config.chargers);
-    std::unique_ptr<station::RealPortProvider> ports;
-    std::unique_ptr<station::Station> station;
-    std::unique_ptr<venus::DbusVenusBus> daemon_bus;
-    std::unique_ptr<venus::VenusOutput> output;
-    daemon_loop.on_loop([&] {
-        ports = std::make_unique<station::RealPortProvider>(daemon_loop.executor());
-        station = std::make_unique<station::Station>(daemon_loop.executor(), config, *ports, Rng(1));
-        daemon_bus = std::make_unique<venus::DbusVenusBus>(daemon_loop.executor(), bus->address());
-        output = std::make_unique<venus::VenusOutput>(daemon_loop.executor(), *daemon_bus, *station, chargers, "bench",
-                                                      Rng(2));
-        station->start();
-        output->start();
-    });
+    bench::StationOnBus daemon(daemon_loop, config, bus->address());
     std::unique_ptr<evhil::mqtt::MqttClient> charger;
     charger_loop.on_loop([&] {
         charger = paho_client(charger_loop.executor(), broker->port(), "bench-charger");
@@ -189,24 +173,12 @@ void BM_JsonToPropertiesChanged(benchmark::State& state) {
     report(state, latencies_ms, max_json_p99_ms, 100);
     gx_loop.on_loop([&] { gx.reset(); });
     charger_loop.on_loop([&] { charger.reset(); });
-    daemon_loop.on_loop([&] {
-        output.reset();
-        daemon_bus.reset();
-        station->stop();
-        station.reset();
-        ports.reset();
-    });
 }
 BENCHMARK(BM_JsonToPropertiesChanged)->Iterations(samples(200))->UseManualTime()->Unit(benchmark::kMillisecond);
 
 void BM_BridgeFullPublish(benchmark::State& state) {
-    std::unique_ptr<sim::victron::PrivateBus> bus;
-    std::unique_ptr<sim::mqtt::MosquittoBroker> broker;
-    try {
-        bus = std::make_unique<sim::victron::PrivateBus>();
-        broker = std::make_unique<sim::mqtt::MosquittoBroker>();
-    } catch (const std::exception& e) {
-        evhil::bench::fail(state, e.what());
+    auto [bus, broker] = start_bus_and_broker(state);
+    if (!bus) {
         return;
     }
     test::ExecutorThread services_loop;

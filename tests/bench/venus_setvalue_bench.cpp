@@ -34,6 +34,7 @@
 #include "simulators/chargers/alfen/alfen_station.hpp"
 #include "simulators/physics/ev.hpp"
 #include "simulators/victron/private_bus.hpp"
+#include "tests/bench/station_on_bus.hpp"
 #include "tests/support/executor_thread.hpp"
 
 namespace {
@@ -89,17 +90,7 @@ station::StationConfig station_config(std::uint16_t port) {
                                          {.extra_device_keys = {}, .endpoint_required = true});
 }
 
-template <typename Ready>
-bool wait_for(Ready ready, double seconds) {
-    WallStopwatch wall;
-    while (!ready()) {
-        if (wall.elapsed_s() > seconds) {
-            return false;
-        }
-        std::this_thread::yield();
-    }
-    return true;
-}
+using evhil::bench::wait_for;
 
 // A private dbus-daemon, or nothing (and the benchmark failed) when it cannot start.
 std::unique_ptr<sim::victron::PrivateBus> start_private_bus(benchmark::State& state) {
@@ -136,27 +127,14 @@ void BM_SetCurrentToFc16(benchmark::State& state) {
     });
 
     auto config = station_config(port);
-    auto chargers = venus::parse_station_evchargers(config.chargers);
-    std::unique_ptr<station::RealPortProvider> ports;
-    std::unique_ptr<station::Station> station;
-    std::unique_ptr<venus::DbusVenusBus> daemon_bus;
-    std::unique_ptr<venus::VenusOutput> output;
-    daemon_loop.on_loop([&] {
-        ports = std::make_unique<station::RealPortProvider>(daemon_loop.executor());
-        station = std::make_unique<station::Station>(daemon_loop.executor(), config, *ports, Rng(1));
-        daemon_bus = std::make_unique<venus::DbusVenusBus>(daemon_loop.executor(), bus->address());
-        output = std::make_unique<venus::VenusOutput>(daemon_loop.executor(), *daemon_bus, *station, chargers, "bench",
-                                                      Rng(2));
-        station->start();
-        output->start();
-    });
+    bench::StationOnBus daemon(daemon_loop, config, bus->address());
     std::unique_ptr<venus::DbusVenusBus> gui;
     gui_loop.on_loop([&] { gui = std::make_unique<venus::DbusVenusBus>(gui_loop.executor(), bus->address()); });
     auto connected = gui_loop.on_loop_async([&](auto done) { gui->connect(done); });
 
     auto ready = [&] {
         bool up = false;
-        daemon_loop.on_loop([&] { up = output->published(); });
+        daemon_loop.on_loop([&] { up = daemon.output().published(); });
         return up && watch->count() > 0;  // published, and the driver has written its first setpoint
     };
     std::vector<double> latencies_ms;
@@ -194,13 +172,6 @@ void BM_SetCurrentToFc16(benchmark::State& state) {
         }
     }
     gui_loop.on_loop([&] { gui.reset(); });
-    daemon_loop.on_loop([&] {
-        output.reset();
-        daemon_bus.reset();
-        station->stop();
-        station.reset();
-        ports.reset();
-    });
     sim_loop.on_loop([&] {
         server->stop();
         server.reset();
