@@ -176,16 +176,6 @@ void HomeAssistantDiscovery::stop() {
     client_.retain(settings_.base_topic + "/status", "offline", 1);
 }
 
-std::map<std::string, std::string> HomeAssistantDiscovery::configs() const {
-    std::map<std::string, std::string> out;
-    for (const auto& [topic, payload] : client_.retained_state()) {
-        if (ours_.count(topic) != 0) {
-            out[topic] = payload;
-        }
-    }
-    return out;
-}
-
 void HomeAssistantDiscovery::publish_configs() {
     for (const auto& charger : station_.chargers()) {
         const std::string& id = charger.config.id;

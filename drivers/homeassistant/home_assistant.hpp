@@ -65,8 +65,6 @@ public:
     void start();
     void stop();
     const Stats& stats() const { return stats_; }
-    // The discovery topic and config of every entity, for tests and `--check-config` style listings.
-    std::map<std::string, std::string> configs() const;
 
 private:
     struct Entity;

@@ -122,11 +122,9 @@ void VenusMqttBridge::stop() {
         mqtt_.unsubscribe(id);
     }
     subscriptions_.clear();
-    for (auto* timer : {&bus_retry_}) {
-        if (*timer) {
-            executor_.cancel(**timer);
-            timer->reset();
-        }
+    if (bus_retry_) {
+        executor_.cancel(*bus_retry_);
+        bus_retry_.reset();
     }
     bus_.on_lost = nullptr;
     bus_.disconnect();
