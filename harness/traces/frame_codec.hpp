@@ -31,13 +31,18 @@ public:
 
     // The tag the protocol's taps put on their frames (FrameEvent::protocol).
     virtual std::string_view protocol() const = 0;
+    // The text trace's header line that says how a frame's column reads.
+    virtual std::string_view frame_legend() const = 0;
     // The text trace's column: the frame's bytes in hex, grouped by field, and what they mean.
     virtual std::string text_line(FrameBytes frame, bool to_device) const = 0;
     // The baseline's line: what the protocol did, with everything that varies from run to run (transaction ids,
-    // polled values) left out.
+    // polled values) left out. Empty for a frame that is only timing, such as a keep-alive ping whose moment follows
+    // the client's idle clock: the baseline leaves it out.
     virtual std::string baseline_line(FrameBytes frame, bool to_device) const = 0;
-    // What pairs a response with its request on one connection; nullopt for a frame that cannot be paired.
-    virtual std::optional<std::uint32_t> pairing_key(FrameBytes frame) const = 0;
+    // What pairs a response with its request on one connection; nullopt for a frame that cannot be paired. The
+    // direction matters where both sides start exchanges (an MQTT broker publishes to the driver too): only the
+    // driver's requests and the device's answers to them pair.
+    virtual std::optional<std::uint32_t> pairing_key(FrameBytes frame, bool to_device) const = 0;
     // Whether a response refuses its request (a Modbus exception, for instance).
     virtual bool is_refusal(FrameBytes response) const = 0;
     // The charging setpoint in amperes a request from the driver writes, if it is the device's setpoint write.

@@ -25,7 +25,8 @@ std::vector<SetpointWrite> setpoint_writes(const LatencyInputs& inputs) {
     std::vector<SetpointWrite> writes;
     std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> open;  // (connection, pairing key) -> write
     for (const auto& event : inputs.events) {
-        const auto pairing = is_frame(event) ? inputs.codec.pairing_key(event.bytes) : std::nullopt;
+        const auto pairing =
+            is_frame(event) ? inputs.codec.pairing_key(event.bytes, event.kind == Kind::to_device) : std::nullopt;
         if (!pairing) {
             continue;
         }

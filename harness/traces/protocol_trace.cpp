@@ -383,8 +383,8 @@ std::string format_text_trace(const ProtocolTrace& trace) {
     out += fmt::format("# start:     {}\n", format_utc(trace.start));
     out += "# columns:   seconds since start, connection, direction, bytes (hex), decoded\n";
     out += "# direction: > to device  < from device  ! unframed  + opened  - closed\n";
-    out += "# frames:    tid protocol length unit | function code and the PDU's fields\n";
     const auto& codec = codec_of(trace);
+    out += fmt::format("# frames:    {}\n", codec.frame_legend());
     for (const auto& event : trace.events) {
         out += fmt::format("{:12.6f} c{} {}\n", to_seconds(event.time - trace.start), event.connection,
                            describe_event(codec, event));

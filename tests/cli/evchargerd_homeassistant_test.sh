@@ -28,8 +28,8 @@ wait_for_line "$work/daemon.log" "cannot connect to mqtt://127.0.0.1:$mqtt_port"
 echo "ok   with the broker unreachable at start the station runs (10 A) and the failure is one log line"
 start_mosquitto
 
-sub() { mosquitto_sub -p "$mqtt_port" -v -W "$2" "${@:3}" >"$1" 2>/dev/null; }
-one() { mosquitto_sub -p "$mqtt_port" -t "$1" -C 1 -W 3 2>/dev/null; }
+sub() { mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -v -W "$2" "${@:3}" >"$1" 2>/dev/null; }
+one() { mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -t "$1" -C 1 -W 3 2>/dev/null; }
 for _ in $(seq 30); do [ "$(one evchargerd/status)" = "online" ] && break; wait_ms 200; done
 sub "$work/discovery" 1 -t 'homeassistant/#'
 [ "$(grep -c '/config ' "$work/discovery")" -eq 9 ] || fail "expected 9 retained configs: $(cat "$work/discovery")"
@@ -41,24 +41,24 @@ echo "ok   9 retained discovery configs that pass Home Assistant's rules ($(tail
 [ "$(one evchargerd/alfen/availability)" = "online" ] || fail "availability: $(one evchargerd/alfen/availability)"
 echo "ok   availability: evchargerd/status and evchargerd/alfen/availability are online"
 
-mosquitto_sub -p "$mqtt_port" -v -R -W 2 -t 'homeassistant/+/+/config' >"$work/birth" 2>/dev/null &
+mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -v -R -W 2 -t 'homeassistant/+/+/config' >"$work/birth" 2>/dev/null &
 watcher=$!
 wait_ms 300
-mosquitto_pub -p "$mqtt_port" -t homeassistant/status -m online
+mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -t homeassistant/status -m online
 wait "$watcher" 2>/dev/null
 [ "$(grep -c '/config ' "$work/birth")" -eq 9 ] || fail "the birth message brought back $(grep -c . "$work/birth") configs"
 echo "ok   Home Assistant's birth message brings all 9 configs back"
 
-mosquitto_pub -p "$mqtt_port" -t evchargerd/alfen/current/set -m 8
+mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -t evchargerd/alfen/current/set -m 8
 wait_for "8" setpoint || fail "after the number command 8 the setpoint is $(setpoint); $(tail -3 "$work/daemon.log")"
 echo "ok   a Home Assistant number command sets the simulated Alfen to 8 A"
-mosquitto_pub -p "$mqtt_port" -t evchargerd/alfen/current/set -m 40
-mosquitto_pub -p "$mqtt_port" -t evchargerd/alfen/mode/set -m Auto
+mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -t evchargerd/alfen/current/set -m 40
+mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -t evchargerd/alfen/mode/set -m Auto
 wait_for_line "$work/daemon.log" "refused mode 'Auto'" || fail "no refusal logged: $(tail -5 "$work/daemon.log")"
 grep -q "refused current '40' for alfen: outside 0 to 16" "$work/daemon.log" || fail "40 A was not refused with the reason"
 [ "$(setpoint)" = "8" ] || fail "a refused command changed the setpoint to $(setpoint)"
 echo "ok   out-of-range current and an unavailable mode are refused with the reason, the station unchanged"
-mosquitto_pub -p "$mqtt_port" -t evchargerd/alfen/charging/set -m OFF
+mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -t evchargerd/alfen/charging/set -m OFF
 wait_for "0" setpoint || fail "the charging switch OFF left the setpoint at $(setpoint)"
 echo "ok   the charging switch pauses the charger"
 

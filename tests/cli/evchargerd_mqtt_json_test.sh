@@ -57,7 +57,7 @@ get() { busctl --address="$address" call "com.victronenergy.evcharger.$1" "$2" c
 set_value() { busctl --address="$address" call "com.victronenergy.evcharger.$1" "$2" com.victronenergy.BusItem SetValue "${@:3}" 2>&1; }
 # report TOPIC PORT KEY: the KEY of the next report a simulator publishes.
 report() {
-    mosquitto_sub -p "$2" -t "$1" -C 1 -W 3 2>/dev/null | python3 -c "import json, sys; print(json.load(sys.stdin)['$3'])"
+    mosquitto_sub -h 127.0.0.1 -p "$2" -t "$1" -C 1 -W 3 2>/dev/null | python3 -c "import json, sys; print(json.load(sys.stdin)['$3'])"
 }
 
 wait_for "v i 1" get diy /Connected || fail "diy /Connected: $(get diy /Connected); $(cat "$work/daemon.log")"
@@ -77,18 +77,18 @@ echo "ok   a GUI write reaches diy as JSON on its command topic and node through
 echo "ok   measurements are read-only on D-Bus (/Ac/Power refused with 1)"
 
 # evchargerd's own venus_mqtt output mirrors the bus onto the data broker, for an install with no GX.
-mosquitto_sub -p "$data_port" -v -W 2 -t 'N/0123456789ab/#' >"$work/mirror" 2>/dev/null &
+mosquitto_sub -h 127.0.0.1 -p "$data_port" -v -W 2 -t 'N/0123456789ab/#' >"$work/mirror" 2>/dev/null &
 mirror=$!
 wait_ms 300
-mosquitto_pub -p "$data_port" -t R/0123456789ab/keepalive -m ''
+mosquitto_pub -h 127.0.0.1 -p "$data_port" -t R/0123456789ab/keepalive -m ''
 wait "$mirror" 2>/dev/null
 for topic in evcharger/100/Ac/Power evcharger/101/SetCurrent system/0/Serial full_publish_completed; do
     grep -q "^N/0123456789ab/$topic " "$work/mirror" || fail "venus_mqtt: no N/0123456789ab/$topic: $(head "$work/mirror")"
 done
-mosquitto_sub -p "$gx_port" -v -W 2 -t "N/$portal/#" >"$work/gx_tree" 2>/dev/null &
+mosquitto_sub -h 127.0.0.1 -p "$gx_port" -v -W 2 -t "N/$portal/#" >"$work/gx_tree" 2>/dev/null &
 mirror=$!
 wait_ms 300
-mosquitto_pub -p "$gx_port" -t "R/$portal/keepalive" -m ''
+mosquitto_pub -h 127.0.0.1 -p "$gx_port" -t "R/$portal/keepalive" -m ''
 wait "$mirror" 2>/dev/null
 for topic in evcharger/100/Ac/Power evcharger/101/Ac/Power evcharger/100/Connected; do
     grep -q "^N/$portal/$topic {" "$work/gx_tree" || fail "the GX's bridge shows no N/$portal/$topic"

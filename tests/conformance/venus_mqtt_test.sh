@@ -43,13 +43,13 @@ sub() {
     shift 2
     local topics=()
     for topic in "$@"; do topics+=(-t "$topic"); done
-    mosquitto_sub -p "$mqtt_port" -v -W "$seconds" "${topics[@]}" >"$file" 2>&1 &
+    mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -v -W "$seconds" "${topics[@]}" >"$file" 2>&1 &
     subscriber=$!
     wait_ms 300  # subscribed before anything is sent
 }
 # Until the subscriber's window has closed (mosquitto_sub -W exits 27 then).
 sub_done() { wait "$subscriber" 2>/dev/null; }
-pub() { mosquitto_pub -p "$mqtt_port" -t "$1" -m "$2"; }
+pub() { mosquitto_pub -h 127.0.0.1 -p "$mqtt_port" -t "$1" -m "$2"; }
 
 # The evcharger service appears on the bus once evchargerd has claimed its VRM instance; a keep-alive then shows it.
 for _ in $(seq 10); do
@@ -67,7 +67,7 @@ grep -q "^N/$portal/evcharger/40/SetCurrent {\"value\":10" "$work/tree" ||
     fail "SetCurrent: $(grep SetCurrent "$work/tree")"
 echo "ok   a keep-alive shows the tree: $(grep -c . "$work/tree") messages, the GX's services and the Alfen as evcharger/40"
 
-serial=$(mosquitto_sub -p "$mqtt_port" -t "N/$portal/system/0/Serial" -C 1 -W 2 -v 2>&1)
+serial=$(mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" -t "N/$portal/system/0/Serial" -C 1 -W 2 -v 2>&1)
 [ "$serial" = "N/$portal/system/0/Serial {\"value\":\"$portal\"}" ] || fail "the retained serial: '$serial'"
 echo "ok   N/$portal/system/0/Serial is retained: a new client learns the portal id"
 

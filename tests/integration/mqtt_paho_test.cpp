@@ -1,12 +1,16 @@
 // The real MQTT adapter (paho-mqtt-cpp) under MqttClient against a real Mosquitto started by the test on loopback
-// ports: retained state, credentials, TLS with a test CA, a broker restart and a broker that is not there yet.
+// ports: retained state, credentials, TLS with a test CA, a broker restart and a broker that is not there yet; and the
+// recording tap in front of the broker, as the wire target records a driver's MQTT.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
+#include "drivers/transport/modbus/tcp_tap.hpp"
 #include "drivers/transport/mqtt/mqtt_client.hpp"
+#include "drivers/transport/mqtt/mqtt_packet.hpp"
 #include "drivers/transport/mqtt/paho_transport.hpp"
 #include "simulators/mqtt/mosquitto_broker.hpp"
 #include "tests/support/executor_thread.hpp"
@@ -107,6 +111,64 @@ TEST_F(MqttPahoTest, WrongCredentialsAreRefusedWithTheReasonAndRetriedWithoutThe
     });
     start(right);
     EXPECT_TRUE(eventually([&] { return right.connected(); })) << right.last_error();
+}
+
+// paho's packets through the tap, cut by the MQTT framing: every packet whole, in order, the password never recorded.
+TEST_F(MqttPahoTest, TheTapInFrontOfTheBrokerRecordsWholePacketsWithoutThePassword) {
+    sim::mqtt::MosquittoOptions options;
+    options.users = {{"evchargerd", "tap-secret"}};
+    sim::mqtt::MosquittoBroker broker(options);
+    std::vector<FrameEvent> events;
+    std::unique_ptr<modbus::TcpTap> tap;
+    loop_.on_loop([&] {
+        modbus::TcpTapSettings settings;
+        settings.device_port = static_cast<std::uint16_t>(broker.port());
+        settings.framing = packet::framing();
+        tap = std::make_unique<modbus::TcpTap>(loop_.executor(), settings,
+                                               [&](FrameEvent event) { events.push_back(std::move(event)); });
+        tap->start();
+    });
+    MqttClient& driver = client("tapped", broker, [&](MqttSettings& s) {
+        s.port = tap->port();
+        s.username = "evchargerd";
+        s.password = "tap-secret";
+    });
+    std::vector<MqttMessage> seen;
+    loop_.on_loop([&] { driver.subscribe("evc/#", 1, [&](const MqttMessage& m) { seen.push_back(m); }); });
+    start(driver);
+    ASSERT_TRUE(eventually([&] { return driver.connected(); })) << driver.last_error();
+    loop_.on_loop([&] { driver.publish("evc/big", std::string(1000, 'x'), 1); });  // a two-byte remaining length
+    ASSERT_TRUE(eventually([&] { return !seen.empty(); }));
+    loop_.on_loop([&] {
+        driver.stop();
+        tap.reset();
+    });
+
+    std::vector<std::pair<packet::Type, bool>> packets;  // type, to the broker
+    std::string recorded;
+    for (const auto& event : events) {
+        EXPECT_NE(event.kind, FrameEvent::Kind::unframed);
+        EXPECT_EQ(event.protocol, "mqtt");
+        recorded.append(event.bytes.begin(), event.bytes.end());
+        if (event.kind == FrameEvent::Kind::to_device || event.kind == FrameEvent::Kind::from_device) {
+            packet::FixedHeader header{};
+            ASSERT_EQ(packet::read_fixed_header(event.bytes, header), packet::HeaderState::complete);
+            EXPECT_EQ(header.frame_size(), event.bytes.size());
+            packets.emplace_back(header.type, event.kind == FrameEvent::Kind::to_device);
+        }
+    }
+    EXPECT_EQ(recorded.find("tap-secret"), std::string::npos);
+    ASSERT_GE(packets.size(), 5U);
+    EXPECT_EQ(packets[0], std::make_pair(packet::Type::connect, true));
+    EXPECT_EQ(packets[1], std::make_pair(packet::Type::connack, false));
+    auto has = [&](packet::Type type, bool to_broker) {
+        return std::find(packets.begin(), packets.end(), std::make_pair(type, to_broker)) != packets.end();
+    };
+    EXPECT_TRUE(has(packet::Type::subscribe, true));
+    EXPECT_TRUE(has(packet::Type::suback, false));
+    EXPECT_TRUE(has(packet::Type::publish, true));
+    EXPECT_TRUE(has(packet::Type::publish, false));  // the broker's copy back to the subscriber
+    EXPECT_TRUE(has(packet::Type::puback, false));
 }
 
 TEST_F(MqttPahoTest, TlsConnectsWithTheTestCaAndRefusesACertificateThatDoesNotVerify) {

@@ -82,15 +82,15 @@ TEST(DbusCodec, BaselineLinesLeaveOutWhatVaries) {
 
 TEST(DbusCodec, PairsCallsWithRepliesAndRefusesOnlyWithErrors) {
     const auto codec = make_dbus_codec();
-    EXPECT_EQ(codec->pairing_key(set_value()), 7U);
-    EXPECT_EQ(codec->pairing_key(set_value_return()), 7U);
-    EXPECT_EQ(codec->pairing_key(unknown_method_error()), 7U);
-    EXPECT_EQ(codec->pairing_key(captured_set_value), codec->pairing_key(captured_return));
-    EXPECT_FALSE(codec->pairing_key(items_changed()));
-    EXPECT_FALSE(codec->pairing_key(Bytes{0x6c}));
+    EXPECT_EQ(codec->pairing_key(set_value(), true), 7U);
+    EXPECT_EQ(codec->pairing_key(set_value_return(), false), 7U);
+    EXPECT_EQ(codec->pairing_key(unknown_method_error(), false), 7U);
+    EXPECT_EQ(codec->pairing_key(captured_set_value, true), codec->pairing_key(captured_return, false));
+    EXPECT_FALSE(codec->pairing_key(items_changed(), true));
+    EXPECT_FALSE(codec->pairing_key(Bytes{0x6c}, true));
     Bytes no_reply_expected = set_value();
     no_reply_expected[2] = 0x01;
-    EXPECT_FALSE(codec->pairing_key(no_reply_expected));
+    EXPECT_FALSE(codec->pairing_key(no_reply_expected, true));
 
     EXPECT_TRUE(codec->is_refusal(unknown_method_error()));
     EXPECT_TRUE(codec->is_refusal(captured_error));

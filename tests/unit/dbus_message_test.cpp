@@ -195,7 +195,7 @@ TEST(DbusMessage, SurvivesTruncationAndCorruption) {
         (void)dbus_message_length(exact);
         (void)codec->text_line(exact, true);
         (void)codec->baseline_line(exact, false);
-        (void)codec->pairing_key(exact);
+        (void)codec->pairing_key(exact, true);
         (void)codec->is_refusal(exact);
     };
     for (const auto& sample : samples()) {

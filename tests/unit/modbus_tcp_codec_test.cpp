@@ -35,11 +35,11 @@ TEST(ModbusTcpCodec, PairsByTransactionAndTellsAnExceptionFromAnAck) {
     auto request = frame(0x1234, modbus::encode_write_multiple(1210, modbus::encode_float32(10.0F)));
     auto ack = frame(0x1234, modbus::encode_write_multiple_response(1210, 2));
     auto refused = frame(0x1234, modbus::encode_exception(0x10, modbus::ExceptionCode::server_device_busy));
-    EXPECT_EQ(codec->pairing_key(request), 0x1234U);
-    EXPECT_EQ(codec->pairing_key(ack), codec->pairing_key(request));
+    EXPECT_EQ(codec->pairing_key(request, true), 0x1234U);
+    EXPECT_EQ(codec->pairing_key(ack, false), codec->pairing_key(request, true));
     EXPECT_FALSE(codec->is_refusal(ack));
     EXPECT_TRUE(codec->is_refusal(refused));
-    EXPECT_FALSE(codec->pairing_key(std::vector<std::uint8_t>{0, 1, 0, 0, 0, 2, 1}));  // no function code
+    EXPECT_FALSE(codec->pairing_key(std::vector<std::uint8_t>{0, 1, 0, 0, 0, 2, 1}, true));  // no function code
     EXPECT_EQ(codec->baseline_line(std::vector<std::uint8_t>{0, 1, 0, 0, 0, 2, 1}, true), "malformed ADU");
     EXPECT_EQ(codec->pcap().device_port, 502);
 }

@@ -11,6 +11,8 @@
 #include <span>
 #include <vector>
 
+#include "drivers/transport/stream_framing.hpp"
+
 namespace evhil::modbus::tcp_adu {
 
 // The tag of Modbus TCP frames in a recorded trace (FrameEvent::protocol).
@@ -64,6 +66,21 @@ inline std::optional<Adu> parse(std::span<const std::uint8_t> bytes) {
         return std::nullopt;
     }
     return Adu{read_u16(bytes.data()), read_u16(bytes.data() + 2), bytes[6], bytes.subspan(header_size)};
+}
+
+// How a recording tap frames Modbus TCP: by the MBAP length.
+inline StreamFraming framing() {
+    return {.protocol = protocol_tag,
+            .frame_size = [](std::span<const std::uint8_t> buffered) -> std::optional<std::size_t> {
+                if (buffered.size() < header_size) {
+                    return 0;
+                }
+                if (!plausible_header(buffered.data())) {
+                    return std::nullopt;
+                }
+                return frame_size(buffered.data());
+            },
+            .redact = {}};
 }
 
 }  // namespace evhil::modbus::tcp_adu

@@ -39,32 +39,38 @@ std::string remote_of(const tcp::socket& socket) {
     return error ? std::string("?") : format_endpoint(endpoint);
 }
 
-// Cuts one direction's byte stream into ADUs by the MBAP length. Kept apart from the relay so a frame that
+// Cuts one direction's byte stream into frames by the protocol's framing. Kept apart from the relay so a frame that
 // straddles reads, or several frames in one read, are found the same way.
-class AduFramer {
+class StreamFramer {
 public:
     struct Piece {
         std::vector<std::uint8_t> bytes;
         bool framed = true;
     };
 
-    // Appends `bytes` and returns every complete ADU, or the whole buffer as one unframed piece when a header
-    // cannot be Modbus TCP (the stream has lost sync and no later frame boundary can be trusted).
+    explicit StreamFramer(const StreamFraming& framing) : framing_(&framing) {}
+
+    // Appends `bytes` and returns every complete frame, or the whole buffer as one unframed piece when it cannot be
+    // the protocol (the stream has lost sync and no later frame boundary can be trusted).
     std::vector<Piece> feed(std::span<const std::uint8_t> bytes) {
         buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
         std::vector<Piece> pieces;
-        while (buffer_.size() >= tcp_adu::header_size) {
-            if (!tcp_adu::plausible_header(buffer_.data())) {
+        while (!buffer_.empty()) {
+            std::optional<std::size_t> size = framing_->frame_size(buffer_);
+            if (!size) {
                 pieces.push_back({std::exchange(buffer_, {}), false});
                 break;
             }
-            std::size_t frame_size = tcp_adu::frame_size(buffer_.data());
-            if (buffer_.size() < frame_size) {
+            if (*size == 0 || buffer_.size() < *size) {
                 break;
             }
-            auto end = buffer_.begin() + static_cast<std::ptrdiff_t>(frame_size);
-            pieces.push_back({std::vector<std::uint8_t>(buffer_.begin(), end), true});
+            auto end = buffer_.begin() + static_cast<std::ptrdiff_t>(*size);
+            Piece piece{std::vector<std::uint8_t>(buffer_.begin(), end), true};
             buffer_.erase(buffer_.begin(), end);
+            if (framing_->redact) {
+                framing_->redact(piece.bytes);
+            }
+            pieces.push_back(std::move(piece));
         }
         return pieces;
     }
@@ -72,8 +78,16 @@ public:
     std::vector<std::uint8_t> take_leftover() { return std::exchange(buffer_, {}); }
 
 private:
+    const StreamFraming* framing_;
     std::vector<std::uint8_t> buffer_;
 };
+
+TcpTapSettings with_framing(TcpTapSettings settings) {
+    if (!settings.framing.frame_size) {
+        settings.framing = tcp_adu::framing();
+    }
+    return settings;
+}
 
 }  // namespace
 
@@ -82,10 +96,10 @@ struct TcpTap::Impl : std::enable_shared_from_this<TcpTap::Impl> {
 
     Impl(Executor& executor, TcpTapSettings settings, Sink sink)
         : executor(executor),
-          settings(std::move(settings)),
+          settings(with_framing(std::move(settings))),
           sink(std::move(sink)),
           acceptor(executor.io()),
-          logger(log::get("modbus-tap")) {}
+          logger(log::get(this->settings.framing.protocol + "-tap")) {}
     // Silent: the sink may belong to an object that is already half destroyed.
     ~Impl() { shut_down(std::nullopt); }
 
@@ -134,13 +148,13 @@ public:
 
 private:
     struct Direction {
-        Direction(tcp::socket& from, tcp::socket& to, bool from_client)
-            : from(&from), to(&to), from_client(from_client) {}
+        Direction(tcp::socket& from, tcp::socket& to, bool from_client, const StreamFraming& framing)
+            : from(&from), to(&to), from_client(from_client), framer(framing) {}
         tcp::socket* from;
         tcp::socket* to;
         bool from_client;
         std::array<std::uint8_t, relay_chunk_size> chunk{};
-        AduFramer framer;
+        StreamFramer framer;
     };
 
     void on_resolved(const boost::system::error_code& error, const tcp::resolver::results_type& results);
@@ -164,8 +178,8 @@ private:
     std::optional<Executor::TimerId> connect_timer_;
     bool timed_out_ = false;
     bool closed_ = false;
-    Direction upstream_{client_, device_, true};
-    Direction downstream_{device_, client_, false};
+    Direction upstream_{client_, device_, true, tap_.settings.framing};
+    Direction downstream_{device_, client_, false, tap_.settings.framing};
 };
 
 void TcpTap::Impl::Pair::start() {
@@ -328,7 +342,7 @@ FrameEvent TcpTap::Impl::Pair::event(FrameEvent::Kind kind) const {
     FrameEvent result;
     result.kind = kind;
     result.time = tap_.executor.now();
-    result.protocol = tcp_adu::protocol_tag;
+    result.protocol = tap_.settings.framing.protocol;
     result.connection = id_;
     result.client_endpoint = client_endpoint_;
     result.device_endpoint = device_endpoint_;
@@ -401,7 +415,7 @@ void TcpTap::Impl::refuse(tcp::socket socket, std::uint32_t id) {
     FrameEvent closed;
     closed.kind = FrameEvent::Kind::closed;
     closed.time = executor.now();
-    closed.protocol = tcp_adu::protocol_tag;
+    closed.protocol = settings.framing.protocol;
     closed.connection = id;
     closed.client_endpoint = remote_of(socket);
     closed.device_endpoint = device_endpoint();

@@ -1,8 +1,9 @@
 #pragma once
-// A recording Modbus TCP tap: a loopback listener that the driver connects to instead of the device. Each
-// accepted connection is paired with its own connection to the device, bytes are relayed both ways as they
-// arrive (so split replies and gaps reach the driver unchanged), and every complete Modbus TCP ADU seen in
-// either direction is handed to a sink with its time, as a FrameEvent tagged "modbus_tcp". The same tap
+// A recording TCP tap: a loopback listener that the driver connects to instead of the device. Each accepted
+// connection is paired with its own connection to the device, bytes are relayed both ways as they arrive (so split
+// replies and gaps reach the driver unchanged), and every complete frame seen in either direction is handed to a
+// sink with its time, as a FrameEvent tagged with the protocol. The protocol is the settings' framing: Modbus TCP
+// ADUs by default, MQTT packets in front of a broker (mqtt/mqtt_packet.hpp); the relay is the same. The same tap
 // serves the wire target (device = a simulator's TcpServer) and the bench target (device = a real wallbox),
 // so both leave the same trace.
 //
@@ -20,6 +21,7 @@
 #include "drivers/core/clock.hpp"
 #include "drivers/core/executor.hpp"
 #include "drivers/transport/frame_event.hpp"
+#include "drivers/transport/stream_framing.hpp"
 
 namespace evhil::modbus {
 
@@ -29,6 +31,7 @@ struct TcpTapSettings {
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 0;  // 0: ephemeral
     Duration connect_timeout = std::chrono::seconds(3);
+    StreamFraming framing;  // empty: Modbus TCP (tcp_adu::framing())
 };
 
 class TcpTap {

@@ -5,9 +5,12 @@
 #include <fmt/format.h>
 
 #include "drivers/chargers/mqtt_json/mqtt_json_driver.hpp"
+#include "drivers/transport/modbus/tcp_tap.hpp"
 #include "drivers/transport/mqtt/in_process_broker.hpp"
+#include "drivers/transport/mqtt/mqtt_packet.hpp"
 #include "drivers/transport/mqtt/paho_transport.hpp"
 #include "harness/devices/charger_signals.hpp"
+#include "harness/traces/mqtt/mqtt_codec.hpp"
 #include "simulators/chargers/mqtt_json/mqtt_json_charger.hpp"
 #include "simulators/mqtt/mosquitto_broker.hpp"
 
@@ -50,6 +53,7 @@ public:
             in_process_ = std::make_unique<mqtt::InProcessMqttBroker>(context.executor);
         } else {
             mosquitto_ = std::make_unique<sim::mqtt::MosquittoBroker>();
+            start_tap(device);
         }
         charger_client_ = make_client("sim-" + id_, "sim." + id_ + ".mqtt");
         charger_ = std::make_unique<sim::mqtt_json::MqttJsonCharger>(context.executor, *charger_client_, context.ev,
@@ -63,6 +67,9 @@ public:
         charger_client_->stop();
         if (driver_client_) {
             driver_client_->stop();
+        }
+        if (tap_) {
+            tap_->stop();
         }
     }
     void step(Duration dt) override { charger_->step(dt); }
@@ -127,24 +134,41 @@ public:
         result["driver.mqtt_connects"] = driver_client_ ? static_cast<double>(driver_client_->stats().connects) : 0;
         return result;
     }
-    LinkTrace take_trace() override { return {}; }  // MQTT traces: not recorded yet
+    LinkTrace take_trace() override { return {codec_, std::exchange(events_, {})}; }
 
 private:
+    // On wire the driver reaches the broker through a recording tap, as a Modbus driver reaches its device; the
+    // simulated charger publishes to the broker directly, so the trace is the driver's side of the broker only.
+    // The tap stays on the broker's port across broker restarts (the broker comes back on the same port).
+    void start_tap(const DeviceSpec& device) {
+        std::optional<MqttSetpointField> setpoint;
+        if (device.driver && device.driver->has("command_topic")) {
+            setpoint = MqttSetpointField{device.driver->required("command_topic").as_string(), "SetCurrent"};
+        }
+        codec_ = make_mqtt_codec(setpoint);
+        modbus::TcpTapSettings settings;
+        settings.device_port = static_cast<std::uint16_t>(mosquitto_->port());
+        settings.framing = mqtt::packet::framing();
+        tap_ = std::make_unique<modbus::TcpTap>(context_.executor, settings,
+                                                [this](FrameEvent event) { events_.push_back(std::move(event)); });
+        tap_->start();
+    }
+
     // The driver's client of the run's broker; the endpoint's host and port are the rig's broker's on wire.
     mqtt::MqttClient& mqtt(const std::string& /*device_id*/, const mqtt::MqttSettings& broker) override {
-        driver_client_ = make_client(broker.client_id, "mqtt." + id_, broker);
+        driver_client_ = make_client(broker.client_id, "mqtt." + id_, broker, tap_ ? tap_->port() : 0);
         return *driver_client_;
     }
 
     std::unique_ptr<mqtt::MqttClient> make_client(const std::string& client_id, const std::string& log_name,
-                                                  mqtt::MqttSettings settings = {}) {
+                                                  mqtt::MqttSettings settings = {}, std::uint16_t via_port = 0) {
         settings.client_id = client_id;
         if (in_process_) {
             return std::make_unique<mqtt::MqttClient>(context_.executor, in_process_->connection(), settings,
                                                       context_.rng.fork(client_id), log_name);
         }
         settings.host = "127.0.0.1";
-        settings.port = mosquitto_->port();
+        settings.port = via_port != 0 ? via_port : mosquitto_->port();
         settings.tls = {};
         return std::make_unique<mqtt::MqttClient>(context_.executor,
                                                   std::make_unique<mqtt::PahoMqttTransport>(context_.executor),
@@ -158,6 +182,9 @@ private:
     std::unique_ptr<mqtt::MqttClient> charger_client_;
     std::unique_ptr<sim::mqtt_json::MqttJsonCharger> charger_;
     std::unique_ptr<mqtt::MqttClient> driver_client_;
+    std::unique_ptr<modbus::TcpTap> tap_;
+    std::shared_ptr<const FrameCodec> codec_;
+    std::vector<FrameEvent> events_;
     mqtt_json::MqttJsonDriver* driver_ = nullptr;
     std::uint64_t broker_restarts_ = 0;
 };

@@ -157,6 +157,9 @@ public:
 
     // "call SetValue /SetCurrent com.victronenergy.BusItem :1.4 → com.victronenergy.evcharger.garage serial 7:
     // v i 10". Hex would be too long to read for a message; the decoded header and body say all of it.
+    std::string_view frame_legend() const override {
+        return "message type, member and path, sender and destination, serial, then the body";
+    }
     std::string text_line(FrameBytes frame, bool /*to_device*/) const override {
         const auto message = parse_dbus_message(frame);
         if (!message) {
@@ -192,7 +195,7 @@ public:
     }
 
     // A call that asks for no reply gets none, so nothing should wait for one.
-    std::optional<std::uint32_t> pairing_key(FrameBytes frame) const override {
+    std::optional<std::uint32_t> pairing_key(FrameBytes frame, bool /*to_device*/) const override {
         const auto message = parse_dbus_message(frame);
         if (!message) {
             return std::nullopt;

@@ -125,6 +125,9 @@ public:
     std::string_view protocol() const override { return modbus::tcp_adu::protocol_tag; }
 
     // "0001 0000 0006 01 | 03 04b0 0010  ; tid 1 unit 1 FC3 read 1200 x16"
+    std::string_view frame_legend() const override {
+        return "tid protocol length unit | function code and the PDU's fields";
+    }
     std::string text_line(FrameBytes frame, bool to_device) const override {
         const auto adu = modbus::tcp_adu::parse(frame);
         if (!adu) {
@@ -150,7 +153,7 @@ public:
                            to_device ? describe_request(adu->pdu) : describe_response(adu->pdu));
     }
 
-    std::optional<std::uint32_t> pairing_key(FrameBytes frame) const override {
+    std::optional<std::uint32_t> pairing_key(FrameBytes frame, bool /*to_device*/) const override {
         const auto adu = modbus::tcp_adu::parse(frame);
         return adu ? std::optional<std::uint32_t>(adu->transaction) : std::nullopt;
     }
