@@ -119,34 +119,37 @@ public:
     Normaliser(const FrameCodec& codec, TimePoint start, Duration bucket)
         : codec_(codec), start_(start), bucket_(bucket) {}
 
-    Entry place(const FrameEvent& event) {
+    // nullopt for a frame the codec leaves out of baselines (keep-alive timing, frame_codec.hpp).
+    std::optional<Entry> place(const FrameEvent& event) {
         if (event.kind == Kind::opened) {
             opened_at_[event.connection] = event.time;
         }
-        Entry entry = describe(event, bucket_of(event));
-        entry.connection = event.connection;
+        std::optional<Entry> entry = describe(event, bucket_of(event));
+        if (entry) {
+            entry->connection = event.connection;
+        }
         return entry;
     }
 
 private:
-    Entry describe(const FrameEvent& event, std::int64_t own_bucket) {
+    std::optional<Entry> describe(const FrameEvent& event, std::int64_t own_bucket) {
         switch (event.kind) {
             case Kind::opened:
-                return {0, own_bucket, Rank::connect, "+ connect"};
+                return Entry{0, own_bucket, Rank::connect, "+ connect"};
             case Kind::closed: {
                 pending_.forget(event.connection);
                 const std::string note = clean_note(event);
-                return {0, own_bucket, Rank::close, note.empty() ? "- close" : "- close " + note};
+                return Entry{0, own_bucket, Rank::close, note.empty() ? "- close" : "- close " + note};
             }
             case Kind::unframed:
-                return {0, own_bucket, Rank::unframed,
-                        event.from_client ? "! unframed from driver" : "! unframed from device"};
+                return Entry{0, own_bucket, Rank::unframed,
+                             event.from_client ? "! unframed from driver" : "! unframed from device"};
             case Kind::to_device:
                 return place_request(event, own_bucket);
             case Kind::from_device:
                 return place_response(event, own_bucket);
         }
-        return {0, own_bucket, Rank::unframed, "! unknown event"};
+        return Entry{0, own_bucket, Rank::unframed, "! unknown event"};
     }
 
     // From the connect of the event's connection; a connection the tap never saw open (refused) and events
@@ -158,17 +161,25 @@ private:
     }
 
     // A frame the codec cannot pair (too short to be one) is described but waits for nothing.
-    Entry place_request(const FrameEvent& event, std::int64_t bucket) {
+    std::optional<Entry> place_request(const FrameEvent& event, std::int64_t bucket) {
+        std::string line = codec_.baseline_line(event.bytes, true);
+        if (line.empty()) {
+            return std::nullopt;
+        }
         if (auto key = codec_.pairing_key(event.bytes, true)) {
             pending_.add(event.connection, *key, bucket);
         }
-        return {0, bucket, Rank::request, "> " + codec_.baseline_line(event.bytes, true)};
+        return Entry{0, bucket, Rank::request, "> " + line};
     }
 
-    Entry place_response(const FrameEvent& event, std::int64_t own_bucket) {
+    std::optional<Entry> place_response(const FrameEvent& event, std::int64_t own_bucket) {
+        std::string line = codec_.baseline_line(event.bytes, false);
+        if (line.empty()) {
+            return std::nullopt;
+        }
         auto key = codec_.pairing_key(event.bytes, false);
         const std::int64_t bucket = key ? pending_.take(event.connection, *key).value_or(own_bucket) : own_bucket;
-        return {0, bucket, Rank::response, "< " + codec_.baseline_line(event.bytes, false)};
+        return Entry{0, bucket, Rank::response, "< " + line};
     }
 
     const FrameCodec& codec_;
@@ -218,10 +229,11 @@ std::vector<std::string> normalise_trace(const ProtocolTrace& trace, const Norma
     // offset from the start moves it) does not change the baseline.
     std::map<std::uint32_t, std::int64_t> last_bucket;
     for (const auto& event : trace.events) {
-        Entry entry = normaliser.place(event);
-        if (entry.text == "> " || entry.text == "< ") {
-            continue;  // the codec left the frame out (keep-alive timing, frame_codec.hpp)
+        std::optional<Entry> placed = normaliser.place(event);
+        if (!placed) {
+            continue;
         }
+        Entry& entry = *placed;
         if (event.kind == Kind::closed && entry.text == "- close tap stopped") {
             auto last = last_bucket.find(event.connection);
             entry.bucket = last == last_bucket.end() ? entry.bucket : std::min(entry.bucket, last->second);

@@ -26,6 +26,21 @@ std::optional<std::uint32_t> keyed(Family family, std::optional<std::uint16_t> i
     return id ? std::optional(key(family, *id)) : std::nullopt;
 }
 
+// The exchanges a client starts and the broker answers (3.1.1, section 3), as data for pairing.
+struct Exchange {
+    Type request;
+    Type answer;
+    Family family;
+    bool by_packet_id;
+};
+constexpr Exchange exchanges[] = {
+    {Type::connect, Type::connack, connect_family, false},
+    {Type::pingreq, Type::pingresp, ping_family, false},
+    {Type::publish, Type::puback, publish_family, true},
+    {Type::subscribe, Type::suback, subscribe_family, true},
+    {Type::unsubscribe, Type::unsuback, unsubscribe_family, true},
+};
+
 // A length-prefixed UTF-8 string at `at`; advances `at`. nullopt when it runs past the frame.
 std::optional<std::string> read_string(FrameBytes frame, std::size_t& at) {
     if (frame.size() < at + 2) {
@@ -202,39 +217,20 @@ public:
         }
         // The driver's requests and the broker's answers only: a broker's PUBLISH and the driver's PUBACK are an
         // exchange the other way round, with its own identifiers.
-        const Type type = header.type;
-        if (to_device) {
-            switch (type) {
-                case Type::connect:
-                    return key(connect_family);
-                case Type::pingreq:
-                    return key(ping_family);
-                case Type::publish: {
-                    auto publish = read_publish(frame, header);
-                    return publish ? keyed(publish_family, publish->id) : std::nullopt;
-                }
-                case Type::subscribe:
-                    return keyed(subscribe_family, packet_id(frame, header));
-                case Type::unsubscribe:
-                    return keyed(unsubscribe_family, packet_id(frame, header));
-                default:
-                    return std::nullopt;
+        for (const auto& exchange : exchanges) {
+            if ((to_device ? exchange.request : exchange.answer) != header.type) {
+                continue;
             }
+            if (!exchange.by_packet_id) {
+                return key(exchange.family);
+            }
+            if (header.type == Type::publish) {  // QoS 0 has no packet id and no answer
+                auto publish = read_publish(frame, header);
+                return publish ? keyed(exchange.family, publish->id) : std::nullopt;
+            }
+            return keyed(exchange.family, packet_id(frame, header));
         }
-        switch (type) {
-            case Type::connack:
-                return key(connect_family);
-            case Type::pingresp:
-                return key(ping_family);
-            case Type::puback:
-                return keyed(publish_family, packet_id(frame, header));
-            case Type::suback:
-                return keyed(subscribe_family, packet_id(frame, header));
-            case Type::unsuback:
-                return keyed(unsubscribe_family, packet_id(frame, header));
-            default:
-                return std::nullopt;
-        }
+        return std::nullopt;
     }
 
     bool is_refusal(FrameBytes response) const override {
