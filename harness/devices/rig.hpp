@@ -26,12 +26,15 @@
 
 namespace evhil::harness {
 
+class RunBroker;
+
 struct RigContext {
     Executor& executor;
     Rng rng;
-    physics::Ev& ev;                     // the EV behind this charger's cable
-    std::string target;                  // sim | wire | bench
-    const BenchDevice* bench = nullptr;  // this device's bench entry, bench target only
+    physics::Ev& ev;                          // the EV behind this charger's cable
+    std::string target;                       // sim | wire | bench
+    const BenchDevice* bench = nullptr;       // this device's bench entry, bench target only
+    std::function<RunBroker&()> mqtt_broker;  // the run's MQTT broker (devices/mqtt/run_broker.hpp), made on first use
 };
 
 // Registers a signal under a name relative to the device; the runner prefixes the device id.
@@ -71,6 +74,9 @@ public:
     // reported as skipped rather than judged. `signal` is relative to the device.
     virtual bool observable(const std::string& signal) const = 0;
     virtual std::map<std::string, double> metrics() const = 0;
+    // Whether the station's driver reaches this device through the run's MQTT broker: a broker fault then breaks
+    // and restores its link.
+    virtual bool uses_mqtt_broker() const { return false; }
     // The frames of the run on wire and bench with the codec that reads them (after stop()); no frames on sim.
     virtual LinkTrace take_trace() = 0;
 };

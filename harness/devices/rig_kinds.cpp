@@ -7,6 +7,7 @@
 
 #include "harness/devices/alfen/alfen_rig.hpp"
 #include "harness/devices/gx/gx_rig.hpp"
+#include "harness/devices/mqtt/run_broker.hpp"
 #include "harness/devices/mqtt_json/mqtt_json_rig.hpp"
 #include "harness/devices/rig.hpp"
 #include "harness/scenario/faults.hpp"
@@ -37,8 +38,11 @@ std::unique_ptr<ChargerRig> make_charger_rig(const DeviceSpec& device, RigContex
 }
 
 const std::vector<FaultSpec>* rig_faults(const std::string& type) {
-    if (type == "gx") {
+    if (type == gx_device) {
         return &GxRig::faults();  // the GX of a scenario's gx: section
+    }
+    if (type == mqtt_device) {
+        return &RunBroker::faults();
     }
     for (const auto& kind : rig_kinds) {
         if (type == kind.type) {

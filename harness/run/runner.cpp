@@ -1,6 +1,7 @@
 #include "harness/run/runner.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <chrono>
 #include <cmath>
@@ -60,6 +61,9 @@ public:
         if (run_.gx) {
             run_.gx->start();
         }
+        if (run_.homeassistant) {
+            run_.homeassistant->start();
+        }
         run_.site_sample = run_.site.sample(scenario_.start, 0.0);
         executor.schedule_every(scenario_.physics_step, [this] {
             double ev_power = 0;
@@ -85,6 +89,9 @@ public:
         executor.run_until(scenario_.start + scenario_.duration);
         if (options_.console != nullptr) {
             options_.console->attach(nullptr);
+        }
+        if (run_.homeassistant) {
+            run_.homeassistant->stop();
         }
         if (run_.gx) {
             run_.gx->stop();
@@ -176,16 +183,28 @@ private:
             }
         }
         if (run_.gx) {
-            for (auto& [key, value] : run_.gx->metrics()) {
-                result_.metrics[key] = value;
-            }
+            result_.metrics.merge(run_.gx->metrics());
+        }
+        if (run_.homeassistant) {
+            result_.metrics.merge(run_.homeassistant->metrics());
+        }
+        if (run_.broker) {
+            result_.metrics["mqtt.restarts"] = static_cast<double>(run_.broker->restarts());
         }
         result_.metrics["timers_fired"] = static_cast<double>(run_.executor.timers_fired());
     }
 
     void perform(const Action& action, bool on) {
-        if (action.device == "gx" || action.what == "gx_set") {
+        if (action.device == gx_device || action.what == "gx_set") {
             perform_on_gx(action, on);
+            return;
+        }
+        if (action.device == mqtt_device) {
+            perform_on_broker(action, on);
+            return;
+        }
+        if (action.what.starts_with("mqtt_") || action.what.starts_with("ha_")) {
+            perform_on_mqtt_client(action);
             return;
         }
         if (!action.device.empty() && !run_.find(action.device).rig->can_perform(action)) {
@@ -223,6 +242,40 @@ private:
         if (on && action.what == "fault" && action.fault_for) {
             run_.executor.schedule_after(*action.fault_for, [this, action] { perform(action, false); });
         }
+    }
+
+    // The run's broker restarts or goes away: the link of every device reached through it breaks and comes back.
+    void perform_on_broker(const Action& action, bool on) {
+        bool switch_on = on && action.what == "fault";
+        run_.mqtt_broker().set_fault(action.fault, switch_on);
+        if (restores_link(action, switch_on)) {
+            for (auto& device : run_.devices) {
+                if (device.rig->uses_mqtt_broker()) {
+                    device.link_restored.push_back(run_.executor.now());
+                }
+            }
+        }
+        record_event(on ? action.id : action.id + " ends");
+        if (on && action.what == "fault" && action.fault_for) {
+            run_.executor.schedule_after(*action.fault_for, [this, action] { perform(action, false); });
+        }
+    }
+
+    // What the GX's MQTT app and Home Assistant send; an app that cannot send says why in the events.
+    void perform_on_mqtt_client(const Action& action) {
+        std::string reason;
+        bool sent = true;
+        if (action.what == "mqtt_keepalive") {
+            sent = run_.gx->mqtt_keepalive(action.payload, reason);
+        } else if (action.what == "mqtt_write") {
+            auto value = action.value_is_text ? nlohmann::json(action.text_value).dump() : action.text_value;
+            sent = run_.gx->mqtt_write(action.service, action.path, value, reason);
+        } else if (action.what == "ha_restart") {
+            run_.homeassistant->restart();
+        } else if (action.what == "ha_command") {
+            run_.homeassistant->command(action.charger, action.command, action.payload);
+        }
+        record_event(sent ? action.id : action.id + " not sent: " + reason);
     }
 
     // plug_in, unplug, set_soc, set_pv and set_load change the simulated EV or site.

@@ -10,9 +10,9 @@
 #include <string>
 
 #include "drivers/station/station.hpp"
-#include "harness/scenario/bench_file.hpp"
-#include "harness/run/operator_console.hpp"
 #include "harness/recording/result.hpp"
+#include "harness/run/operator_console.hpp"
+#include "harness/scenario/bench_file.hpp"
 #include "harness/scenario/scenario.hpp"
 
 namespace evhil::harness {

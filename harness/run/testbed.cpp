@@ -60,7 +60,13 @@ Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint6
     : clock(make_clock(scenario, options.target)),
       executor(*clock),
       rng(seed),
-      site(scenario.pv, scenario.house, rng.fork("site")) {
+      site(scenario.pv, scenario.house, rng.fork("site")),
+      target_(options.target) {
+    for (const auto& action : scenario.timeline) {
+        if (action.device == mqtt_device) {
+            mqtt_broker();
+        }
+    }
     for (const auto& spec : scenario.devices) {
         auto& device = devices.emplace_back();
         device.spec = &spec;
@@ -70,8 +76,9 @@ Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint6
         }
         // One device keeps the stream name it always had, so single-device runs reproduce earlier seeds.
         auto stream = scenario.devices.size() == 1 ? std::string("rig") : "rig:" + spec.id;
-        device.context = std::make_unique<RigContext>(
-            RigContext{executor, rng.fork(stream), *device.ev, options.target, find_bench_device(spec, options)});
+        device.context = std::make_unique<RigContext>(RigContext{executor, rng.fork(stream), *device.ev, options.target,
+                                                                 find_bench_device(spec, options),
+                                                                 [this]() -> RunBroker& { return mqtt_broker(); }});
         device.rig = make_charger_rig(spec, *device.context);
         ports.add(spec.id, *device.rig);
     }
@@ -89,12 +96,23 @@ Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint6
     });
     if (scenario.gx) {
         gx = std::make_unique<GxRig>(executor, options.target, *station, scenario.venus_chargers, *scenario.gx,
-                                     rng.fork("gx"));
+                                     rng.fork("gx"), scenario.gx_mqtt, scenario.gx_mqtt ? &mqtt_broker() : nullptr);
+    }
+    if (scenario.homeassistant) {
+        homeassistant = std::make_unique<HomeAssistantRig>(executor, *station, *scenario.homeassistant, mqtt_broker(),
+                                                           rng.fork("homeassistant"));
     }
     if (scenario.devices.size() == 1) {
         recorder.set_default_prefix(scenario.devices.front().id + ".");
     }
     add_signals();
+}
+
+RunBroker& Testbed::mqtt_broker() {
+    if (!broker) {
+        broker = std::make_unique<RunBroker>(executor, target_);
+    }
+    return *broker;
 }
 
 Device& Testbed::find(const std::string& id) {
@@ -114,11 +132,18 @@ void Testbed::add_signals() {
         }
         return 0.0;
     });
+    SignalAdder add_site_signal{
+        [this](std::string name, std::string unit, Recorder::Getter getter, std::vector<std::string> labels) {
+            recorder.add(std::move(name), std::move(unit), std::move(getter), std::move(labels));
+        }};
     if (gx) {
-        gx->add_signals(SignalAdder{
-            [this](std::string name, std::string unit, Recorder::Getter getter, std::vector<std::string> labels) {
-                recorder.add(std::move(name), std::move(unit), std::move(getter), std::move(labels));
-            }});
+        gx->add_signals(add_site_signal);
+    }
+    if (homeassistant) {
+        homeassistant->add_signals(add_site_signal);
+    }
+    if (broker) {
+        add_site_signal("mqtt.restarts", "", [this] { return static_cast<double>(broker->restarts()); });
     }
     for (auto& device : devices) {
         auto prefix = device.spec->id + ".";

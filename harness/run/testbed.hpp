@@ -10,6 +10,8 @@
 #include "drivers/core/executor.hpp"
 #include "drivers/station/station.hpp"
 #include "harness/devices/gx/gx_rig.hpp"
+#include "harness/devices/homeassistant/home_assistant_rig.hpp"
+#include "harness/devices/mqtt/run_broker.hpp"
 #include "harness/devices/rig.hpp"
 #include "harness/recording/recorder.hpp"
 #include "harness/run/invariants.hpp"
@@ -49,6 +51,7 @@ struct Testbed {
     Testbed(const Scenario& scenario, const RunOptions& options, std::uint64_t seed);
 
     Device& find(const std::string& id);
+    RunBroker& mqtt_broker();
     // The safety invariants: every charger against its independent limit, every circuit against its sum.
     InvariantPlan invariant_plan() const;
     // The virtual GX's inputs now: the site's PV and house load and every EV's real power.
@@ -59,14 +62,17 @@ struct Testbed {
     Rng rng;
     physics::Site site;
     physics::SiteSample site_sample;
+    std::unique_ptr<RunBroker> broker;  // once a device, the GX's bridge, Home Assistant or a fault asks for it
     std::vector<Device> devices;
     RigPorts ports;
     std::unique_ptr<station::Station> station;
-    std::unique_ptr<GxRig> gx;  // with a gx: section
+    std::unique_ptr<GxRig> gx;                        // with a gx: section
+    std::unique_ptr<HomeAssistantRig> homeassistant;  // with a homeassistant: section
     Recorder recorder;
 
 private:
     void add_signals();
+    std::string target_;
 };
 
 }  // namespace evhil::harness

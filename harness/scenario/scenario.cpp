@@ -16,8 +16,9 @@ namespace {
 using namespace std::chrono_literals;
 constexpr Duration max_duration = std::chrono::days(30);
 
-const std::vector<std::string> action_names{"plug_in",  "unplug",  "set_current", "start",     "stop",  "set_pv",
-                                            "set_load", "set_soc", "fault",       "fault_off", "gx_set"};
+const std::vector<std::string> action_names{"plug_in", "unplug",         "set_current", "start",      "stop",
+                                            "set_pv",  "set_load",       "set_soc",     "fault",      "fault_off",
+                                            "gx_set",  "mqtt_keepalive", "mqtt_write",  "ha_restart", "ha_command"};
 
 TimePoint parse_start(const ConfigNode& node) {
     // libstdc++ 12 has no std::chrono::parse, so the fixed ISO 8601 UTC form is read field by field.
@@ -84,14 +85,12 @@ bool is_device_action(const std::string& what) {
     return what == "plug_in" || what == "unplug" || what == "set_soc" || what == "fault" || what == "fault_off";
 }
 
-// The GX of a run, as faults name it with `device: gx`.
-constexpr const char* gx_device = "gx";
-
-// A device action names its device, or acts on the only one. With a gx: section a fault may name the GX.
+// A device action names its device, or acts on the only one. With a gx: section a fault may name the GX; any fault
+// may name the run's MQTT broker.
 std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>& devices, bool has_gx) {
     if (auto device = node.optional("device")) {
         auto id = device->as_string();
-        if (has_gx && id == gx_device) {
+        if ((has_gx && id == gx_device) || id == mqtt_device) {
             return id;
         }
         bool known = std::any_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) { return d.id == id; });
@@ -106,7 +105,14 @@ std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>&
     return devices.front().id;
 }
 
-// gx_set: service, path and a value, a number unless it is quoted text.
+// What the site must have for an action: the parts a scenario names in gx: and homeassistant:.
+struct SiteParts {
+    bool gx = false;
+    bool gx_mqtt = false;
+    bool homeassistant = false;
+};
+
+// gx_set and mqtt_write: service, path and a value, a number unless it is quoted text.
 void parse_gx_set(const ConfigNode& node, Action& action) {
     auto service = node.required("service");
     action.service = service.as_string();
@@ -131,8 +137,20 @@ void parse_gx_set(const ConfigNode& node, Action& action) {
     }
 }
 
+// ha_command: a configured charger, one of Home Assistant's command topics and its payload.
+void parse_ha_command(const ConfigNode& node, const std::vector<DeviceSpec>& devices, Action& action) {
+    auto charger = node.required("charger");
+    action.charger = charger.as_string();
+    if (std::none_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) { return d.id == action.charger; })) {
+        charger.fail(fmt::format("no device '{}' under devices:", action.charger));
+    }
+    action.command = node.required("command").as_enum({"charging", "current", "mode"});
+    action.payload = node.required("payload").as_string();
+}
+
 Action parse_action(const ConfigNode& node, Duration duration, const std::vector<DeviceSpec>& devices,
-                    const FaultCatalogue& catalogue, bool has_gx) {
+                    const FaultCatalogue& catalogue, const SiteParts& site) {
+    const bool has_gx = site.gx;
     node.expect_map();
     Action action;
     action.line = node.line();
@@ -171,12 +189,31 @@ Action parse_action(const ConfigNode& node, Duration duration, const std::vector
         }
         allowed.insert(allowed.end(), {"service", "path", "value"});
         parse_gx_set(node, action);
+    } else if (action.what == "mqtt_keepalive" || action.what == "mqtt_write") {
+        if (!site.gx_mqtt) {
+            node.fail(action.what + " needs the GX's MQTT bridge: gx: {mqtt: {}}");
+        }
+        if (action.what == "mqtt_keepalive") {
+            allowed.push_back("payload");
+            action.payload = node.get_string("payload", "");
+        } else {
+            allowed.insert(allowed.end(), {"service", "path", "value"});
+            parse_gx_set(node, action);
+        }
+    } else if (action.what == "ha_restart" || action.what == "ha_command") {
+        if (!site.homeassistant) {
+            node.fail(action.what + " needs Home Assistant discovery: a homeassistant: section");
+        }
+        if (action.what == "ha_command") {
+            allowed.insert(allowed.end(), {"charger", "command", "payload"});
+            parse_ha_command(node, devices, action);
+        }
     } else if (action.what == "fault" || action.what == "fault_off") {
         allowed.insert(allowed.end(), {"fault", "for"});
         auto fault_node = node.required("fault");
         action.fault = fault_node.as_string();
-        std::string type = gx_device;
-        if (action.device != gx_device) {
+        std::string type = action.device;
+        if (action.device != gx_device && action.device != mqtt_device) {
             type = std::find_if(devices.begin(), devices.end(), [&](const DeviceSpec& d) {
                        return d.id == action.device;
                    })->type;
@@ -287,8 +324,8 @@ Expectation parse_expectation(const ConfigNode& node, const std::vector<Action>&
 Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
     auto root = ConfigNode::load_file(path);
     root.allow_keys({"name", "description", "targets", "duration", "start", "record_interval", "physics_step",
-                     "devices", "circuits", "site", "ev", "controller", "timeline", "expect", "timing_tolerance",
-                     "gx"});
+                     "devices", "circuits", "site", "ev", "controller", "timeline", "expect", "timing_tolerance", "gx",
+                     "homeassistant"});
     Scenario scenario;
     scenario.file = path;
     scenario.name = root.get_string("name", std::filesystem::path(path).stem().string());
@@ -348,15 +385,35 @@ Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
     if (auto gx = root.optional("gx")) {
         sim::victron::GxSettings settings;
         if (!gx->is_scalar() || !gx->as_string().empty()) {
-            gx->allow_keys(sim::victron::gx_config_keys());
+            auto keys = sim::victron::gx_config_keys();
+            keys.emplace_back("mqtt");
+            gx->allow_keys(keys);
             sim::victron::read_gx_config(*gx, settings);
+            if (auto mqtt = gx->optional("mqtt")) {
+                GxMqttSpec spec;
+                if (!mqtt->is_scalar() || !mqtt->as_string().empty()) {
+                    mqtt->allow_keys({"keepalive_window"});
+                    spec.keepalive_window = mqtt->get_duration("keepalive_window", spec.keepalive_window, 1s, 1h);
+                }
+                scenario.gx_mqtt = spec;
+            }
         }
         scenario.gx = settings;
     }
+    if (auto homeassistant = root.optional("homeassistant")) {
+        scenario.homeassistant = homeassistant->is_scalar() && homeassistant->as_string().empty()
+                                     ? homeassistant::HomeAssistantSettings{}
+                                     : [&] {
+                                           homeassistant->allow_keys(homeassistant::home_assistant_setting_keys());
+                                           return homeassistant::parse_home_assistant_settings(*homeassistant);
+                                       }();
+    }
+    const SiteParts site{.gx = scenario.gx.has_value(),
+                         .gx_mqtt = scenario.gx_mqtt.has_value(),
+                         .homeassistant = scenario.homeassistant.has_value()};
     if (auto timeline = root.optional("timeline")) {
         for (const auto& entry : timeline->as_list()) {
-            scenario.timeline.push_back(
-                parse_action(entry, scenario.duration, scenario.devices, faults, scenario.gx.has_value()));
+            scenario.timeline.push_back(parse_action(entry, scenario.duration, scenario.devices, faults, site));
             const auto& action = scenario.timeline.back();
             bool on_sim = std::find(scenario.targets.begin(), scenario.targets.end(), "sim") != scenario.targets.end();
             if (on_sim && action.what == "fault" && action.fault_spec->needs_wire) {

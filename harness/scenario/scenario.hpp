@@ -12,6 +12,7 @@
 
 #include "drivers/core/clock.hpp"
 #include "drivers/core/config.hpp"
+#include "drivers/homeassistant/home_assistant.hpp"
 #include "drivers/station/station_config.hpp"
 #include "drivers/venus/evcharger_settings.hpp"
 #include "harness/scenario/expression.hpp"
@@ -39,6 +40,10 @@ struct DeviceSpec {
 
 struct FaultSpec;
 
+// Parts of the site that faults name besides the charger devices: the GX of a gx: section, and the run's MQTT broker.
+inline constexpr const char* gx_device = "gx";
+inline constexpr const char* mqtt_device = "mqtt";
+
 struct Action {
     Duration at{0};
     std::string id;      // referenced by `after:` in expectations
@@ -56,9 +61,17 @@ struct Action {
     Duration fault_gap = std::chrono::milliseconds(300);  // split: the gap
     std::string service;     // gx_set: the service ("evcharger.garage" or the full bus name)
     std::string path;        // gx_set: the path ("/SetCurrent")
-    std::string text_value;  // gx_set: the value as written; a number unless quoted
+    std::string text_value;  // gx_set, mqtt_write: the value as written; a number unless quoted
     bool value_is_text = false;
+    std::string payload;  // mqtt_keepalive: its payload; ha_command: what Home Assistant sends
+    std::string charger;  // ha_command: the charger
+    std::string command;  // ha_command: charging | current | mode
     int line = 0;
+};
+
+// The GX's Venus MQTT bridge in a scenario (gx: {mqtt: {...}}): it runs on the run's broker with an app reading it.
+struct GxMqttSpec {
+    Duration keepalive_window = std::chrono::seconds(60);  // dbus-flashmq's; shorter keeps a wire scenario short
 };
 
 struct Expectation {
@@ -94,6 +107,10 @@ struct Scenario {
     // bus of the run, with the GX GUI's signals and actions (harness/devices/gx/gx_rig.hpp).
     std::optional<sim::victron::GxSettings> gx;
     venus::StationEvchargers venus_chargers;  // every charger's venus: settings
+    std::optional<GxMqttSpec> gx_mqtt;
+    // Home Assistant discovery (the homeassistant: section as evchargerd reads it, on the run's broker), with Home
+    // Assistant as a client of that broker (harness/devices/homeassistant/).
+    std::optional<homeassistant::HomeAssistantSettings> homeassistant;
     std::vector<Action> timeline;
     std::vector<Expectation> expectations;
 };

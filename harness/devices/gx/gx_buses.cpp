@@ -14,12 +14,14 @@ public:
           station_(daemon_, "evchargerd"),
           gx_(daemon_, "gx"),
           gui_(daemon_, "gui"),
-          intruder_(daemon_, "intruder") {}
+          intruder_(daemon_, "intruder"),
+          bridge_(daemon_, "dbus-flashmq") {}
 
     venus::VenusBus& station() override { return station_; }
     venus::VenusBus& gx() override { return gx_; }
     venus::VenusBus& gui() override { return gui_; }
     venus::VenusBus& intruder() override { return intruder_; }
+    venus::VenusBus& bridge() override { return bridge_; }
     void drop_station() override { daemon_.drop(station_); }
     std::string address() const override { return "the in-process bus"; }
 
@@ -29,6 +31,7 @@ private:
     venus::InProcessVenusBus gx_;
     venus::InProcessVenusBus gui_;
     venus::InProcessVenusBus intruder_;
+    venus::InProcessVenusBus bridge_;
 };
 
 class DbusGxBuses final : public GxBuses {
@@ -37,12 +40,14 @@ public:
         : station_(executor, daemon_.address()),
           gx_(executor, daemon_.address()),
           gui_(executor, daemon_.address(), /*watch_signals=*/true),
-          intruder_(executor, daemon_.address()) {}
+          intruder_(executor, daemon_.address()),
+          bridge_(executor, daemon_.address(), /*watch_signals=*/true) {}
 
     venus::VenusBus& station() override { return station_; }
     venus::VenusBus& gx() override { return gx_; }
     venus::VenusBus& gui() override { return gui_; }
     venus::VenusBus& intruder() override { return intruder_; }
+    venus::VenusBus& bridge() override { return bridge_; }
     void drop_station() override { station_.sever(); }
     std::string address() const override { return daemon_.address(); }
 
@@ -52,6 +57,7 @@ private:
     venus::DbusVenusBus gx_;
     venus::DbusVenusBus gui_;
     venus::DbusVenusBus intruder_;
+    venus::DbusVenusBus bridge_;
 };
 
 }  // namespace

@@ -23,7 +23,8 @@ std::string signal_name(const std::string& service, const std::string& path) {
 }  // namespace
 
 GxRig::GxRig(Executor& executor, const std::string& target, station::Station& station,
-             const venus::StationEvchargers& chargers, const sim::victron::GxSettings& settings, Rng rng)
+             const venus::StationEvchargers& chargers, const sim::victron::GxSettings& settings, Rng rng,
+             const std::optional<GxMqttSpec>& mqtt, RunBroker* broker)
     : executor_(executor),
       buses_(make_gx_buses(executor, target)),
       address_(buses_->address()),
@@ -41,6 +42,23 @@ GxRig::GxRig(Executor& executor, const std::string& target, station::Station& st
     }
     for (const auto& [name, tree] : services_) {
         gui_.follow(name, tree->leaves());
+    }
+    if (mqtt) {
+        mqtt::MqttSettings bridge_settings;
+        bridge_settings.client_id = "dbus-flashmq-" + settings.portal_id;
+        bridge_client_ = broker->client(bridge_settings, rng.fork("bridge.mqtt"), "gx.bridge.mqtt");
+        bridge_ = std::make_unique<venus::VenusMqttBridge>(
+            executor, buses_->bridge(), *bridge_client_,
+            venus::VenusMqttBridgeSettings{.portal_id = settings.portal_id, .keepalive_window = mqtt->keepalive_window},
+            rng.fork("bridge"));
+        mqtt::MqttSettings app_settings;
+        app_settings.client_id = "vrm-app";
+        app_ = std::make_unique<GxMqttApp>(
+            executor, broker->client(app_settings, rng.fork("app.mqtt"), "gx.app.mqtt"), settings.portal_id,
+            [this](const std::string& service) { return gui_.value(service, "/DeviceInstance"); });
+        for (const auto& service : output_.services()) {
+            app_->follow(service->bus_name(), service->tree().leaves());
+        }
     }
     if (target != "sim") {
         std::vector<std::string> names;
@@ -97,6 +115,10 @@ void GxRig::start_services() {
     });
     connect(buses_->gui(), "GX GUI", [this] { gui_.start(); });
     connect(buses_->intruder(), "intruder", [] {});
+    if (bridge_) {
+        bridge_->start();
+        app_->start();
+    }
 }
 
 void GxRig::stop() {
@@ -104,6 +126,11 @@ void GxRig::stop() {
         monitor_->stop();  // first: the trace ends with the run, not with the teardown
     }
     alive_ = std::make_shared<int>(0);
+    if (bridge_) {
+        app_->stop();
+        bridge_->stop();
+        bridge_client_->stop();
+    }
     output_.stop();
     buses_->gui().disconnect();
     buses_->gx().disconnect();
@@ -137,6 +164,28 @@ void GxRig::add_signals(const SignalAdder& add) {
         add(signal_name(name, "/") + ".present", "", [this, name = name] { return gui_.present(name) ? 1.0 : 0.0; });
     }
     add("gx.last_set_result", "", [this] { return last_set_result_; });
+    if (bridge_) {
+        add("gx.bridge.alive", "", [this] { return bridge_->alive() ? 1.0 : 0.0; });
+        app_->add_signals(add);
+    }
+}
+
+bool GxRig::mqtt_keepalive(const std::string& payload, std::string& reason) {
+    if (!app_) {
+        reason = "the GX runs no MQTT bridge (gx: {mqtt: ...})";
+        return false;
+    }
+    app_->keepalive(payload);
+    return true;
+}
+
+bool GxRig::mqtt_write(const std::string& service, const std::string& path, const std::string& json_value,
+                       std::string& reason) {
+    if (!app_) {
+        reason = "the GX runs no MQTT bridge (gx: {mqtt: ...})";
+        return false;
+    }
+    return app_->write(bus_name(service), path, json_value, reason);
 }
 
 void GxRig::gui_set(const std::string& service, const std::string& path, const venus::BusValue& value,
@@ -212,10 +261,19 @@ bool GxRig::set_fault(const Action& action, bool on) {
 }
 
 std::map<std::string, double> GxRig::metrics() const {
-    return {{"venus.publish_attempts", static_cast<double>(output_.attempts())},
-            {"gx.gui_reads", static_cast<double>(gui_.reads())},
-            {"gx.gui_signals", static_cast<double>(gui_.signals())},
-            {"gx.gui_sets", static_cast<double>(gui_sets_)}};
+    std::map<std::string, double> metrics{{"venus.publish_attempts", static_cast<double>(output_.attempts())},
+                                          {"gx.gui_reads", static_cast<double>(gui_.reads())},
+                                          {"gx.gui_signals", static_cast<double>(gui_.signals())},
+                                          {"gx.gui_sets", static_cast<double>(gui_sets_)}};
+    if (bridge_) {
+        metrics.merge(app_->metrics());
+        const auto& stats = bridge_->stats();
+        metrics["gx.bridge.published"] = static_cast<double>(stats.published);
+        metrics["gx.bridge.full_publishes"] = static_cast<double>(stats.full_publishes);
+        metrics["gx.bridge.writes"] = static_cast<double>(stats.writes);
+        metrics["gx.bridge.refused_writes"] = static_cast<double>(stats.refused_writes);
+    }
+    return metrics;
 }
 
 LinkTrace GxRig::take_trace() {

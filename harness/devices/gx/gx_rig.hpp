@@ -8,6 +8,10 @@
 // gx.<service>.present; gx.last_set_result, the answer to the GUI's last SetValue (0, 1, 2; NaN before any).
 // Actions: gx_set writes a path as the GUI does. Faults (device: gx): bus_drop, name_taken, system_stale.
 //
+// With gx: {mqtt: ...} the GX also runs its Venus MQTT bridge (drivers/venus/venus_mqtt_bridge.hpp) on a bus
+// connection of its own and the run's MQTT broker, with an app that reads and writes it (gx_mqtt_app.hpp): actions
+// mqtt_keepalive and mqtt_write, signals gx.mqtt.* and gx.bridge.alive.
+//
 // On wire and bench every message to and from the station's services is recorded (bus_monitor.hpp) into the run's
 // traces as the device "gx": text, pcapng with the D-Bus link type, and a baseline.
 //
@@ -21,10 +25,13 @@
 #include "drivers/core/rng.hpp"
 #include "drivers/station/station.hpp"
 #include "drivers/venus/evcharger_settings.hpp"
+#include "drivers/venus/venus_mqtt_bridge.hpp"
 #include "drivers/venus/venus_output.hpp"
 #include "harness/devices/gx/bus_monitor.hpp"
 #include "harness/devices/gx/gx_buses.hpp"
 #include "harness/devices/gx/gx_gui.hpp"
+#include "harness/devices/gx/gx_mqtt_app.hpp"
+#include "harness/devices/mqtt/run_broker.hpp"
 #include "harness/devices/rig.hpp"
 #include "harness/scenario/faults.hpp"
 #include "simulators/victron/virtual_gx.hpp"
@@ -34,7 +41,8 @@ namespace evhil::harness {
 class GxRig {
 public:
     GxRig(Executor& executor, const std::string& target, station::Station& station,
-          const venus::StationEvchargers& chargers, const sim::victron::GxSettings& settings, Rng rng);
+          const venus::StationEvchargers& chargers, const sim::victron::GxSettings& settings, Rng rng,
+          const std::optional<GxMqttSpec>& mqtt = std::nullopt, RunBroker* broker = nullptr);
     ~GxRig();
     GxRig(const GxRig&) = delete;
     GxRig& operator=(const GxRig&) = delete;
@@ -49,6 +57,10 @@ public:
     void gui_set(const std::string& service, const std::string& path, const venus::BusValue& value,
                  std::function<void(const std::string& outcome)> done);
     bool set_fault(const Action& action, bool on);
+    // The app's R/<portal>/keepalive and W/ write (gx: {mqtt: ...} only); false with the reason when it cannot.
+    bool mqtt_keepalive(const std::string& payload, std::string& reason);
+    bool mqtt_write(const std::string& service, const std::string& path, const std::string& json_value,
+                    std::string& reason);
     std::map<std::string, double> metrics() const;
     // On wire and bench: every message to and from the station's services (bus_monitor.hpp), after stop().
     LinkTrace take_trace();
@@ -71,6 +83,10 @@ private:
     sim::victron::VirtualGx gx_;  // its trees before the buses' publications of them go (stop())
     venus::VenusOutput output_;
     GxGui gui_;
+    // gx: {mqtt: ...}: the bridge's broker client, the bridge, and the app that reads it.
+    std::unique_ptr<mqtt::MqttClient> bridge_client_;
+    std::unique_ptr<venus::VenusMqttBridge> bridge_;
+    std::unique_ptr<GxMqttApp> app_;
     std::unique_ptr<BusMonitor> monitor_;                                   // wire and bench
     std::vector<std::pair<std::string, const venus::ItemTree*>> services_;  // every service the GUI follows
     bool stale_ = false;

@@ -6,13 +6,11 @@
 
 #include "drivers/chargers/mqtt_json/mqtt_json_driver.hpp"
 #include "drivers/transport/modbus/tcp_tap.hpp"
-#include "drivers/transport/mqtt/in_process_broker.hpp"
 #include "drivers/transport/mqtt/mqtt_packet.hpp"
-#include "drivers/transport/mqtt/paho_transport.hpp"
 #include "harness/devices/charger_signals.hpp"
+#include "harness/devices/mqtt/run_broker.hpp"
 #include "harness/traces/mqtt/mqtt_codec.hpp"
 #include "simulators/chargers/mqtt_json/mqtt_json_charger.hpp"
-#include "simulators/mqtt/mosquitto_broker.hpp"
 
 namespace evhil::harness {
 namespace {
@@ -32,7 +30,8 @@ sim::mqtt_json::MqttJsonChargerSettings charger_settings(const DeviceSpec& devic
         return settings;
     }
     const ConfigNode& node = *device.station;
-    node.allow_keys({"interval", "max_current", "send_status", "send_current", "model", "burst_count"});
+    node.allow_keys({"interval", "max_current", "send_status", "send_current", "model", "burst_count", "venus_portal",
+                     "venus_instance"});
     settings.interval =
         node.get_duration("interval", settings.interval, std::chrono::milliseconds(50), std::chrono::minutes(10));
     settings.max_current_a = node.get_double("max_current", settings.max_current_a, 6, 80);
@@ -40,6 +39,11 @@ sim::mqtt_json::MqttJsonChargerSettings charger_settings(const DeviceSpec& devic
     settings.send_current = node.get_bool("send_current", settings.send_current);
     settings.model = node.get_string("model", settings.model);
     settings.burst_count = static_cast<int>(node.get_int("burst_count", settings.burst_count, 1, 10000));
+    // Following the GX's N/ topics (as the original driver's users do) needs the GX's portal and the charger's
+    // instance.
+    settings.venus_portal = node.get_string("venus_portal", "");
+    settings.venus_instance =
+        static_cast<int>(node.get_int("venus_instance", settings.venus_instance, 0, 4294967295LL));
     return settings;
 }
 
@@ -49,10 +53,8 @@ public:
         if (context.bench != nullptr) {
             device.node.fail("an mqtt_json device has no bench form yet: run it on sim or wire");
         }
-        if (context.target == "sim") {
-            in_process_ = std::make_unique<mqtt::InProcessMqttBroker>(context.executor);
-        } else {
-            mosquitto_ = std::make_unique<sim::mqtt::MosquittoBroker>();
+        broker_ = &context.mqtt_broker();
+        if (context.target != "sim") {
             start_tap(device);
         }
         charger_client_ = make_client("sim-" + id_, "sim." + id_ + ".mqtt");
@@ -92,18 +94,6 @@ public:
             charger_->set_fault(on ? *kind : ReportFault::none);
             return true;
         }
-        if (action.fault == "broker_restart" || action.fault == "broker_down") {
-            const bool stop = action.fault == "broker_restart" || on;
-            const bool start = action.fault == "broker_restart" || !on;
-            if (stop) {
-                in_process_ ? in_process_->stop() : mosquitto_->stop();
-                ++broker_restarts_;
-            }
-            if (start) {
-                in_process_ ? in_process_->start() : mosquitto_->start();
-            }
-            return true;
-        }
         return false;
     }
 
@@ -115,7 +105,6 @@ public:
         add("charger.power", "W", [this] { return context_.ev.power_w(); });
         add("charger.reports", "", [&c] { return static_cast<double>(c.reports()); });
         add("charger.commands", "", [&c] { return static_cast<double>(c.commands()); });
-        add("charger.broker_restarts", "", [this] { return static_cast<double>(broker_restarts_); });
         const auto& d = *driver_;
         add("driver.refused_messages", "", [&d] { return static_cast<double>(d.counters().refused_messages); });
         add("driver.refused_keys", "", [&d] { return static_cast<double>(d.counters().refused_keys); });
@@ -134,6 +123,7 @@ public:
         result["driver.mqtt_connects"] = driver_client_ ? static_cast<double>(driver_client_->stats().connects) : 0;
         return result;
     }
+    bool uses_mqtt_broker() const override { return true; }
     LinkTrace take_trace() override { return {codec_, std::exchange(events_, {})}; }
 
 private:
@@ -147,7 +137,7 @@ private:
         }
         codec_ = make_mqtt_codec(setpoint);
         modbus::TcpTapSettings settings;
-        settings.device_port = static_cast<std::uint16_t>(mosquitto_->port());
+        settings.device_port = broker_->port();
         settings.framing = mqtt::packet::framing();
         tap_ = std::make_unique<modbus::TcpTap>(context_.executor, settings,
                                                 [this](FrameEvent event) { events_.push_back(std::move(event)); });
@@ -163,22 +153,12 @@ private:
     std::unique_ptr<mqtt::MqttClient> make_client(const std::string& client_id, const std::string& log_name,
                                                   mqtt::MqttSettings settings = {}, std::uint16_t via_port = 0) {
         settings.client_id = client_id;
-        if (in_process_) {
-            return std::make_unique<mqtt::MqttClient>(context_.executor, in_process_->connection(), settings,
-                                                      context_.rng.fork(client_id), log_name);
-        }
-        settings.host = "127.0.0.1";
-        settings.port = via_port != 0 ? via_port : mosquitto_->port();
-        settings.tls = {};
-        return std::make_unique<mqtt::MqttClient>(context_.executor,
-                                                  std::make_unique<mqtt::PahoMqttTransport>(context_.executor),
-                                                  settings, context_.rng.fork(client_id), log_name);
+        return broker_->client(std::move(settings), context_.rng.fork(client_id), log_name, via_port);
     }
 
     RigContext& context_;
     std::string id_;
-    std::unique_ptr<mqtt::InProcessMqttBroker> in_process_;
-    std::unique_ptr<sim::mqtt::MosquittoBroker> mosquitto_;
+    RunBroker* broker_ = nullptr;
     std::unique_ptr<mqtt::MqttClient> charger_client_;
     std::unique_ptr<sim::mqtt_json::MqttJsonCharger> charger_;
     std::unique_ptr<mqtt::MqttClient> driver_client_;
@@ -186,7 +166,6 @@ private:
     std::shared_ptr<const FrameCodec> codec_;
     std::vector<FrameEvent> events_;
     mqtt_json::MqttJsonDriver* driver_ = nullptr;
-    std::uint64_t broker_restarts_ = 0;
 };
 
 FaultSpec report_fault(const char* name, const char* description) {
@@ -206,17 +185,6 @@ const std::vector<FaultSpec>& mqtt_json_rig_faults() {
         all.push_back(report_fault("wrong_types", "the charger sends Ac.Power and Status as texts"));
         all.push_back(report_fault("partial", "the charger sends Ac.Power only"));
         all.push_back(report_fault("burst", "the charger sends each report many times at once"));
-        all.push_back({.name = "broker_restart",
-                       .owner = FaultSpec::Owner::link,
-                       .kind = FaultSpec::Kind::instant,
-                       .restores_link = true,
-                       .description = "the broker restarts: every client loses its connection, its sessions and "
-                                      "the retained messages"});
-        all.push_back({.name = "broker_down",
-                       .owner = FaultSpec::Owner::link,
-                       .kind = FaultSpec::Kind::sustained,
-                       .restores_link = true,
-                       .description = "the broker is gone until the fault ends, then starts with no state"});
         return all;
     }();
     return faults;

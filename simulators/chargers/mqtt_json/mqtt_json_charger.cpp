@@ -51,6 +51,10 @@ void MqttJsonCharger::start() {
                 base + path, 0, [this, path](const evhil::mqtt::MqttMessage& m) { on_venus(path, m); }));
         }
         client_.add_connected_listener([this] { keep_gx_alive(true); });
+        // The bridge says N/<portal>/keepalive = 1 when it (re)starts and knows no client: ask for the whole tree
+        // again, or a charger that connected first would wait for its values until they change.
+        subscriptions_.push_back(client_.subscribe("N/" + settings_.venus_portal + "/keepalive", 0,
+                                                   [this](const evhil::mqtt::MqttMessage&) { keep_gx_alive(true); }));
         keepalive_timer_ = executor_.schedule_every(std::chrono::seconds(30), [this] { keep_gx_alive(false); });
     }
     report_timer_ = executor_.schedule_every(settings_.interval, [this] { publish_report(); });

@@ -4,7 +4,8 @@
 // a set interval. It obeys commands both ways the field uses:
 //  - JSON on its command topic, {"SetCurrent": 10, "StartStop": 1};
 //  - the GX's own N/<portal>/evcharger/<instance>/SetCurrent and /StartStop (venus_portal set), keeping the GX's
-//    bridge alive with keep-alives as a Node-RED flow does.
+//    bridge alive with keep-alives as a Node-RED flow does, and asking for the whole tree again when the bridge
+//    announces a (re)start with N/<portal>/keepalive.
 // Faults: silence (publishes nothing), garbage (text that is not JSON), wrong_types (Ac.Power as a text), partial
 // (Ac.Power only), burst (burst_count reports at once).
 //
