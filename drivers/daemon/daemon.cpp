@@ -6,7 +6,7 @@
 
 #include "drivers/core/log.hpp"
 #include "drivers/daemon/state_file.hpp"
-#include "drivers/transport/mqtt/paho_transport.hpp"
+#include "drivers/transport/mqtt/paho_module.hpp"
 
 namespace evhil::daemon {
 namespace {
@@ -20,7 +20,7 @@ auto logger() {
 Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
     : config_(std::move(config)),
       executor_(clock_),
-      ports_(executor_, Rng(seed).fork("ports")),
+      ports_(executor_, mqtt::load_paho_transport, Rng(seed).fork("ports")),
       station_(std::make_unique<station::Station>(executor_, config_.station, ports_, Rng(seed))),
       signals_(std::make_unique<boost::asio::signal_set>(executor_.io(), SIGTERM, SIGINT, SIGUSR1)) {
     if (config_.venus) {
@@ -31,7 +31,7 @@ Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
     if (config_.venus && config_.venus_mqtt) {
         bridge_bus_ = std::make_unique<venus::DbusVenusBus>(executor_, config_.venus->address, true);
         bridge_client_ =
-            std::make_unique<mqtt::MqttClient>(executor_, std::make_unique<mqtt::PahoMqttTransport>(executor_),
+            std::make_unique<mqtt::MqttClient>(executor_, mqtt::load_paho_transport(executor_),
                                                config_.venus_mqtt->broker, Rng(seed).fork("venus_mqtt"), "venus_mqtt");
         bridge_ = std::make_unique<venus::VenusMqttBridge>(
             executor_, *bridge_bus_, *bridge_client_,
@@ -39,7 +39,7 @@ Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
     }
     if (config_.homeassistant) {
         homeassistant_client_ = std::make_unique<mqtt::MqttClient>(
-            executor_, std::make_unique<mqtt::PahoMqttTransport>(executor_), config_.homeassistant->broker,
+            executor_, mqtt::load_paho_transport(executor_), config_.homeassistant->broker,
             Rng(seed).fork("homeassistant"), "homeassistant.mqtt");
         homeassistant_ = std::make_unique<homeassistant::HomeAssistantDiscovery>(
             executor_, *station_, *homeassistant_client_, config_.homeassistant->settings);

@@ -8,6 +8,7 @@
 
 #include "drivers/station/real_port_provider.hpp"
 #include "drivers/station/station.hpp"
+#include "drivers/transport/mqtt/paho_transport.hpp"
 #include "drivers/venus/dbus_venus_bus.hpp"
 #include "drivers/venus/venus_output.hpp"
 #include "tests/support/executor_thread.hpp"
@@ -20,7 +21,9 @@ public:
         : loop_(loop) {
         auto chargers = venus::parse_station_evchargers(config.chargers);
         loop_.on_loop([&] {
-            ports_ = std::make_unique<station::RealPortProvider>(loop_.executor());
+            ports_ = std::make_unique<station::RealPortProvider>(loop_.executor(), [](Executor& executor) {
+                return std::make_unique<mqtt::PahoMqttTransport>(executor);
+            });
             station_ = std::make_unique<station::Station>(loop_.executor(), config, *ports_, Rng(1));
             bus_ = std::make_unique<venus::DbusVenusBus>(loop_.executor(), bus_address);
             output_ =
