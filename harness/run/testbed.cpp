@@ -110,7 +110,7 @@ Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint6
 
 RunBroker& Testbed::mqtt_broker() {
     if (!broker) {
-        broker = std::make_unique<RunBroker>(executor, target_);
+        broker = std::make_unique<RunBroker>(executor, target_, rng.fork("mqtt"));
     }
     return *broker;
 }

@@ -1,16 +1,23 @@
 #include "harness/devices/mqtt/run_broker.hpp"
 
+#include <fmt/format.h>
+
 #include "drivers/transport/mqtt/in_process_broker.hpp"
 #include "drivers/transport/mqtt/paho_transport.hpp"
 #include "simulators/mqtt/mosquitto_broker.hpp"
 
 namespace evhil::harness {
 
-RunBroker::RunBroker(Executor& executor, const std::string& target) : executor_(executor) {
+RunBroker::RunBroker(Executor& executor, const std::string& target, Rng rng)
+    : executor_(executor), password_(fmt::format("{:016x}", rng.next_u64())) {
     if (target == "sim") {
         in_process_ = std::make_unique<mqtt::InProcessMqttBroker>(executor);
+        in_process_->add_user(username_, password_);
     } else {
-        mosquitto_ = std::make_unique<sim::mqtt::MosquittoBroker>();
+        sim::mqtt::MosquittoOptions options;
+        options.users = {{username_, password_}};
+        options.tls = true;
+        mosquitto_ = std::make_unique<sim::mqtt::MosquittoBroker>(options);
     }
 }
 
@@ -18,13 +25,21 @@ RunBroker::~RunBroker() = default;
 
 std::unique_ptr<mqtt::MqttClient> RunBroker::client(mqtt::MqttSettings settings, Rng rng, const std::string& log_name,
                                                     std::uint16_t via_port) {
+    settings.username = username_;
+    settings.password = password_;
     if (in_process_) {
         return std::make_unique<mqtt::MqttClient>(executor_, in_process_->connection(), std::move(settings),
                                                   std::move(rng), log_name);
     }
     settings.host = "127.0.0.1";
-    settings.port = via_port != 0 ? via_port : port();
     settings.tls = {};
+    if (via_port != 0) {
+        settings.port = via_port;
+    } else {
+        settings.port = mosquitto_->tls_port();
+        settings.tls.enabled = true;
+        settings.tls.ca_file = mosquitto_->certificates().ca_file;
+    }
     return std::make_unique<mqtt::MqttClient>(executor_, std::make_unique<mqtt::PahoMqttTransport>(executor_),
                                               std::move(settings), std::move(rng), log_name);
 }

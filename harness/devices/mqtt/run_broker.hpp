@@ -4,6 +4,11 @@
 // and Home Assistant itself. The in-process broker (Mosquitto's semantics on the virtual clock) on sim, a real
 // Mosquitto on free loopback ports on wire. It exists once something of the run asks for it.
 //
+// As on an installation that is not wide open, it takes one user with a password drawn from the run's seed (anonymous
+// clients are refused on both targets), and on wire it has a TLS listener with a certificate of a throw-away CA: every
+// client connects with TLS and checks the certificate, except those the harness records through a tap, which use the
+// plain listener so that their packets can be read (the tap blanks the password before recording).
+//
 // Faults, with `device: mqtt`: broker_restart (instant) and broker_down (sustained); both lose every session and
 // retained message, as Mosquitto without persistence does. Signal: mqtt.restarts.
 //
@@ -30,7 +35,7 @@ namespace evhil::harness {
 
 class RunBroker {
 public:
-    RunBroker(Executor& executor, const std::string& target);
+    RunBroker(Executor& executor, const std::string& target, Rng rng);
     ~RunBroker();
     RunBroker(const RunBroker&) = delete;
     RunBroker& operator=(const RunBroker&) = delete;
@@ -54,6 +59,8 @@ private:
     Executor& executor_;
     std::unique_ptr<mqtt::InProcessMqttBroker> in_process_;  // sim
     std::unique_ptr<sim::mqtt::MosquittoBroker> mosquitto_;  // wire
+    std::string username_ = "evhil";
+    std::string password_;
     std::uint64_t restarts_ = 0;
 };
 

@@ -110,6 +110,8 @@ public:
         add("driver.refused_keys", "", [&d] { return static_cast<double>(d.counters().refused_keys); });
         add("driver.timeouts", "", [&d] { return static_cast<double>(d.counters().timeouts); });
         add("driver.mqtt_connected", "", [this] { return driver_client_ && driver_client_->connected() ? 1.0 : 0.0; });
+        add("driver.mqtt_connects", "",
+            [this] { return driver_client_ ? static_cast<double>(driver_client_->stats().connects) : 0.0; });
         add_driver_signals(add, d);
     }
     bool observable(const std::string& /*signal*/) const override { return true; }
