@@ -1,0 +1,31 @@
+#include "drivers/control/surplus.hpp"
+
+#include <algorithm>
+
+namespace evhil::control {
+
+bool above_buffer_soc(const SiteReading& site, const SurplusSettings& settings) {
+    return settings.buffer_soc && site.battery_soc && *site.battery_soc >= *settings.buffer_soc;
+}
+
+double available_power_w(const SiteReading& site, double charger_power_w, const SurplusSettings& settings) {
+    const double battery = site.battery_power_w.value_or(0.0);
+    const bool battery_first = site.battery_soc && *site.battery_soc < settings.priority_soc;
+    double available = 0;
+    if (settings.source == SurplusSource::system_paths) {
+        available = site.pv_w - (site.consumption_w - charger_power_w);
+        if (battery_first) {
+            available -= std::max(battery, 0.0);
+        }
+    } else {
+        available = charger_power_w - site.grid_w;
+        if (battery > 0 && !battery_first) {
+            available += battery;  // the charger before the battery: what it takes could be the charger's
+        } else if (battery < 0 && !above_buffer_soc(site, settings)) {
+            available += battery;  // a discharging battery is feeding the charger: that is not surplus
+        }
+    }
+    return available - settings.residual_power_w;
+}
+
+}  // namespace evhil::control
