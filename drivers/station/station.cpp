@@ -23,6 +23,10 @@ Station::Station(Executor& executor, StationConfig config, PortProvider& ports, 
         Charger entry{charger, kind->make(context)};
         entry.user.enabled = config_.controller.manual.start_enabled;
         entry.user.current_a = config_.controller.manual.current_a;
+        if (config_.controller.solar) {
+            entry.solar = std::make_unique<control::SolarController>(*config_.controller.solar);
+            entry.user.mode = config_.controller.type == "auto" ? ChargeMode::automatic : ChargeMode::manual;
+        }
         chargers_.push_back(std::move(entry));
     }
     for (std::size_t i = 0; i < chargers_.size(); ++i) {
@@ -122,6 +126,11 @@ bool Station::set_mode(const std::string& id, ChargeMode mode) {
     if (!mode_available(mode)) {
         return false;
     }
+    for (auto& charger : chargers_) {
+        if ((id.empty() || charger.config.id == id) && charger.user.mode != mode && charger.solar) {
+            charger.solar->reset();  // Auto starts over: its timers belong to the mode
+        }
+    }
     return change_user(id, [mode](UserSettings& user) { user.mode = mode; });
 }
 
@@ -197,16 +206,71 @@ bool Station::vehicle_active(Charger& charger, bool reachable) {
            executor_.now() - *charger.offered_at < charger.config.vehicle_start_grace;
 }
 
+bool Station::mode_available(ChargeMode mode) const {
+    return mode == ChargeMode::manual || (mode == ChargeMode::automatic && config_.controller.solar && site_meter_);
+}
+
+double Station::auto_request(Charger& charger, double& claimed_w) {
+    const auto& status = charger.driver->status();
+    control::ControlInputs in;
+    in.now = executor_.now();
+    in.site = site_meter_ != nullptr ? site_meter_->reading() : control::SiteReading{};
+    in.site.pv_w -= claimed_w;  // what chargers before it took is no longer surplus
+    in.site.grid_w += claimed_w;
+    auto& view = in.charger;
+    view.plugged_in =
+        status.valid && (status.vehicle == chargers::VehicleState::B || status.vehicle == chargers::VehicleState::C ||
+                         status.vehicle == chargers::VehicleState::D);
+    view.user_enabled = charger.user.enabled;
+    view.user_current_a = charger.user.current_a;
+    view.power_w = status.power_w;
+    view.phases = status.phase_count == 1 ? 1 : 3;
+    // The vehicle's own phases show in what it draws when offered three: a single-phase car takes current on one
+    // phase only. What it showed holds until it is unplugged (on one phase offered, every car draws on one).
+    if (!view.plugged_in) {
+        charger.vehicle_phases.reset();
+    } else if (status.charging && view.phases == 3 && status.power_w > 500) {
+        int drawing = 0;
+        for (const auto& phase : status.phases) {
+            drawing += phase.current_a > 1.0 ? 1 : 0;
+        }
+        charger.vehicle_phases = drawing == 1 ? 1 : 3;
+    }
+    view.vehicle_phases = charger.vehicle_phases.value_or(3);
+    view.can_switch_phases = charger.config.phase_switching;
+    view.min_current_a = charger.config.limits.min_current_a;
+    view.max_current_a = std::isfinite(charger.command.ceiling_a) && charger.command.ceiling_a > 0
+                             ? charger.command.ceiling_a
+                             : std::min(charger.config.limits.configured_max_current_a, 32.0);
+    auto decision = charger.solar->decide(in);
+    if (decision.why != charger.decision.why && decision.enabled != charger.decision.enabled) {
+        log::get("station")->info("{}: {} ({})", charger.config.id, decision.enabled ? "solar charging" : "waiting",
+                                  decision.why);
+    }
+    charger.auto_starts += decision.enabled && !charger.decision.enabled ? 1 : 0;
+    charger.decision = decision;
+    double amps = decision.enabled ? decision.current_a : 0.0;
+    const int phases = std::min(decision.phases, view.vehicle_phases);
+    claimed_w += amps * phases * view.voltage_v - status.power_w;
+    return amps;
+}
+
 void Station::control_cycle() {
     if (safe_state_) {
         return;  // shutting down: nothing may lift the 0 A again
     }
     std::vector<LimiterInput> inputs;
     inputs.reserve(chargers_.size());
+    double claimed_w = 0;
     for (auto& charger : chargers_) {
         const auto& status = charger.driver->status();
         const auto& user = charger.user;
-        charger.request_a = user.enabled ? controller_.request_a(user.current_a) : 0.0;
+        if (user.mode == ChargeMode::automatic && charger.solar) {
+            charger.request_a = auto_request(charger, claimed_w);
+        } else {
+            charger.decision = {};
+            charger.request_a = user.enabled ? controller_.request_a(user.current_a) : 0.0;
+        }
         LimiterInput in;
         in.request_a = charger.request_a;
         in.enabled = user.enabled;
@@ -235,9 +299,14 @@ void Station::control_cycle() {
             continue;
         }
         double amps = charger.command.current_a;
-        if (!charger.sent_a || std::abs(*charger.sent_a - amps) > 1e-6) {
+        int phases = charger.decision.enabled && charger.config.phase_switching ? charger.decision.phases : 0;
+        bool new_phases = phases != 0 && charger.sent_phases != phases;
+        if (!charger.sent_a || std::abs(*charger.sent_a - amps) > 1e-6 || new_phases) {
             charger.sent_a = amps;
-            charger.driver->command({amps, 0});
+            if (phases != 0) {
+                charger.sent_phases = phases;
+            }
+            charger.driver->command({amps, phases});
             if (on_command_) {
                 on_command_(charger);
             }

@@ -17,6 +17,8 @@
 #include <vector>
 
 #include "drivers/chargers/common/charger_driver.hpp"
+#include "drivers/control/site_meter.hpp"
+#include "drivers/control/solar_controller.hpp"
 #include "drivers/core/executor.hpp"
 #include "drivers/core/rng.hpp"
 #include "drivers/station/safety_limiter.hpp"
@@ -25,7 +27,8 @@
 
 namespace evhil::station {
 
-// The charging modes of the Venus /Mode path (0 Manual, 1 Auto, 2 Scheduled); only manual has a controller yet.
+// The charging modes of the Venus /Mode path (0 Manual, 1 Auto, 2 Scheduled). Manual always; Auto (solar surplus)
+// with the controller's solar: settings and a site meter; Scheduled has no controller yet.
 enum class ChargeMode : int { manual = 0, automatic = 1, scheduled = 2 };
 
 // What the user chose for one charger, persisted by the daemon.
@@ -56,6 +59,13 @@ public:
         std::optional<TimePoint> offered_at;    // its vehicle's first usable offer since it was plugged in
         bool charged_since_plug_in = false;     // its vehicle drew current (C or D) since it was plugged in
         UserSettings user;                      // what the user chose for this charger
+        // Auto: the charger's own solar controller (its timers and phase switches are its own) and its last
+        // decision, whose status the Venus service shows.
+        std::unique_ptr<control::SolarController> solar;
+        control::Decision decision;
+        std::optional<int> sent_phases;     // the phases the driver was last told, where it switches
+        std::uint64_t auto_starts = 0;      // times Auto started charging (the contactor closes)
+        std::optional<int> vehicle_phases;  // what its vehicle showed it draws on, offered three; until unplugged
     };
 
     // Builds every driver from the charger table; throws ConfigError for settings a kind refuses.
@@ -79,7 +89,9 @@ public:
     bool set_max_current(const std::string& id, double amps);
     bool set_mode(const std::string& id, ChargeMode mode);
     bool set_custom_name(const std::string& id, std::string name);
-    static bool mode_available(ChargeMode mode) { return mode == ChargeMode::manual; }
+    bool mode_available(ChargeMode mode) const;
+    // The site's readings for Auto; the meter must outlive the station or be detached with nullptr.
+    void set_site_meter(const control::SiteMeter* meter) { site_meter_ = meter; }
     // Throws std::out_of_range for an unknown id.
     const UserSettings& user(const std::string& id) const;
     std::map<std::string, UserSettings> user_settings() const;
@@ -109,12 +121,16 @@ private:
     bool change_user(const std::string& id, const std::function<void(UserSettings&)>& change);
     // C or D, or B within the start grace of its plug-in's first offer; updates the charger's offer bookkeeping.
     bool vehicle_active(Charger& charger, bool reachable);
+    // The request of a charger in Auto, with `claimed_w` the power chargers decided before it take beyond what they
+    // draw now (they share one surplus).
+    double auto_request(Charger& charger, double& claimed_w);
 
     Executor& executor_;
     StationConfig config_;
     StationOptions options_;
     SafetyLimiter limiter_;
     control::ManualController controller_;
+    const control::SiteMeter* site_meter_ = nullptr;
     std::vector<Charger> chargers_;
     bool running_ = false;
     bool safe_state_ = false;

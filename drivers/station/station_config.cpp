@@ -44,6 +44,7 @@ ChargerConfig parse_charger(const std::string& id, const ConfigNode& node, const
             limits->get_duration("vehicle_start_grace", charger.vehicle_start_grace, 0s, std::chrono::hours(1));
     }
     charger.limits.circuit = node.get_string("circuit", "");
+    charger.phase_switching = node.get_bool("phase_switching", false);
     if (auto on_shutdown = node.optional("on_shutdown")) {
         charger.on_shutdown =
             on_shutdown->as_enum({"pause", "fallback"}) == "pause" ? ShutdownAction::pause : ShutdownAction::fallback;
@@ -79,7 +80,7 @@ std::vector<CircuitConfig> parse_circuits(const ConfigNode& node) {
 
 const std::vector<std::string>& station_device_keys() {
     static const std::vector<std::string> keys{"type",    "endpoint",    "driver", "limits",
-                                               "circuit", "on_shutdown", "venus"};
+                                               "circuit", "on_shutdown", "venus",  "phase_switching"};
     return keys;
 }
 
@@ -104,8 +105,14 @@ StationConfig parse_station_config(const ConfigNode& root, const StationSchema& 
     }
     auto controller = root.required("controller");
     config.controller.node = controller;
-    config.controller.type = controller.required("type").as_enum({"manual"});
+    config.controller.type = controller.required("type").as_enum({"manual", "auto"});
     config.controller.manual = control::parse_manual_settings(controller);
+    if (auto solar = controller.optional("solar")) {
+        config.controller.solar = control::parse_solar_settings(*solar);
+    } else if (config.controller.type == "auto") {
+        controller.required("type").fail(
+            "type: auto needs the Auto settings: a solar: block (solar: {} for the defaults)");
+    }
     for (auto& charger : config.chargers) {
         // The controller's max_current is the installation's limit for every charger.
         charger.limits.configured_max_current_a =

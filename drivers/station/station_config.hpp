@@ -13,7 +13,10 @@
 //   circuits:
 //     house: {max_current: 25}                  # per phase
 //     garage: {max_current: 20, parent: house}
-//   controller: {type: manual, enabled: true, current: 16, max_current: 32, min_current: 6}
+//       phase_switching: true           # the charger may switch between 1 and 3 phases (Alfen 1215), for Auto
+//   controller: {type: manual, enabled: true, current: 16, max_current: 32, min_current: 6,
+//                solar: {enable_delay: 1m, ...}}   # Auto's settings (drivers/control/solar_controller.hpp)
+//   (type: auto starts every charger in Auto; Auto needs solar: and the site's readings)
 //
 // Keys a caller adds to a device (a scenario's station: and ev:) are allowed through `extra_device_keys`.
 
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "drivers/control/manual_controller.hpp"
+#include "drivers/control/solar_controller.hpp"
 #include "drivers/core/config.hpp"
 #include "drivers/station/safety_limiter.hpp"
 
@@ -38,6 +42,7 @@ struct ChargerConfig {
     std::optional<ConfigNode> endpoint;
     ChargerLimits limits;
     ShutdownAction on_shutdown = ShutdownAction::pause;
+    bool phase_switching = false;  // Auto may switch it between one and three phases
     // How long a vehicle in state B that has just been offered current counts as active on its circuits, so that
     // a car slower to start than its neighbour keeps its share. IEC 61851 gives the EV no deadline to close S2;
     // cars take from under a second to tens of seconds when they wake up, so the default is generous.
@@ -47,8 +52,9 @@ struct ChargerConfig {
 };
 
 struct ControllerConfig {
-    std::string type = "manual";
+    std::string type = "manual";  // the mode every charger starts in: manual or auto
     control::ManualSettings manual;
+    std::optional<control::SolarSettings> solar;  // Auto's settings; without them Auto is refused
     ConfigNode node;
 };
 

@@ -94,6 +94,12 @@ EvcsStatus evcs_status(const station::Station::Charger& charger) {
     if (!reachable) {
         return EvcsStatus::disconnected;
     }
+    // A controller that keeps a plugged-in car from charging says why: Waiting for sun, Waiting for start, Low SOC.
+    const bool plugged_in =
+        status.vehicle == VehicleState::B || status.vehicle == VehicleState::C || status.vehicle == VehicleState::D;
+    if (plugged_in && !status.charging && charger.decision.status != control::ShownStatus::none) {
+        return static_cast<EvcsStatus>(charger.decision.status);
+    }
     switch (status.vehicle) {
         case VehicleState::C:
         case VehicleState::D:

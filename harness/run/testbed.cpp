@@ -98,6 +98,9 @@ Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint6
         gx = std::make_unique<GxRig>(executor, options.target, *station, scenario.venus_chargers, *scenario.gx,
                                      rng.fork("gx"), scenario.gx_mqtt, scenario.gx_mqtt ? &mqtt_broker() : nullptr);
     }
+    if (gx && scenario.station.controller.solar) {
+        station->set_site_meter(&gx->site_meter());  // before the station starts: type: auto needs it
+    }
     if (scenario.homeassistant) {
         homeassistant = std::make_unique<HomeAssistantRig>(executor, *station, *scenario.homeassistant, mqtt_broker(),
                                                            rng.fork("homeassistant"));
@@ -160,6 +163,13 @@ void Testbed::add_signals() {
         const auto& charger = *station->find(device.spec->id);
         add("controller.setpoint", "A", [&charger] { return charger.request_a; });
         add("limiter.command", "A", [&charger] { return charger.command.current_a; });
+        if (charger.solar) {
+            add("controller.starts", "", [&charger] { return static_cast<double>(charger.auto_starts); });
+            add("controller.phase_switches", "",
+                [&charger] { return static_cast<double>(charger.solar->phase_switches()); });
+            add("controller.phases", "", [&charger] { return static_cast<double>(charger.decision.phases); });
+            add("controller.status", "", [&charger] { return static_cast<double>(charger.decision.status); });
+        }
         add("limiter.ceiling", "A",
             [&charger] { return std::isinf(charger.command.ceiling_a) ? std::nan("") : charger.command.ceiling_a; });
         add(

@@ -15,13 +15,15 @@ public:
           gx_(daemon_, "gx"),
           gui_(daemon_, "gui"),
           intruder_(daemon_, "intruder"),
-          bridge_(daemon_, "dbus-flashmq") {}
+          bridge_(daemon_, "dbus-flashmq"),
+          meter_(daemon_, "evchargerd-meter") {}
 
     venus::VenusBus& station() override { return station_; }
     venus::VenusBus& gx() override { return gx_; }
     venus::VenusBus& gui() override { return gui_; }
     venus::VenusBus& intruder() override { return intruder_; }
     venus::VenusBus& bridge() override { return bridge_; }
+    venus::VenusBus& meter() override { return meter_; }
     void drop_station() override { daemon_.drop(station_); }
     std::string address() const override { return "the in-process bus"; }
 
@@ -32,6 +34,7 @@ private:
     venus::InProcessVenusBus gui_;
     venus::InProcessVenusBus intruder_;
     venus::InProcessVenusBus bridge_;
+    venus::InProcessVenusBus meter_;
 };
 
 class DbusGxBuses final : public GxBuses {
@@ -41,13 +44,15 @@ public:
           gx_(executor, daemon_.address()),
           gui_(executor, daemon_.address(), /*watch_signals=*/true),
           intruder_(executor, daemon_.address()),
-          bridge_(executor, daemon_.address(), /*watch_signals=*/true) {}
+          bridge_(executor, daemon_.address(), /*watch_signals=*/true),
+          meter_(executor, daemon_.address(), /*watch_signals=*/true) {}
 
     venus::VenusBus& station() override { return station_; }
     venus::VenusBus& gx() override { return gx_; }
     venus::VenusBus& gui() override { return gui_; }
     venus::VenusBus& intruder() override { return intruder_; }
     venus::VenusBus& bridge() override { return bridge_; }
+    venus::VenusBus& meter() override { return meter_; }
     void drop_station() override { station_.sever(); }
     std::string address() const override { return daemon_.address(); }
 
@@ -58,6 +63,7 @@ private:
     venus::DbusVenusBus gui_;
     venus::DbusVenusBus intruder_;
     venus::DbusVenusBus bridge_;
+    venus::DbusVenusBus meter_;
 };
 
 }  // namespace

@@ -32,6 +32,7 @@ GxRig::GxRig(Executor& executor, const std::string& target, station::Station& st
       gx_(settings),
       // The output's back-off as evchargerd's, so a scenario measures the reconnect a user gets.
       output_(executor, buses_->station(), station, chargers, "evhil-harness", rng.fork("venus")),
+      meter_(executor, buses_->meter(), rng.fork("meter")),
       gui_(buses_->gui()),
       last_set_result_(std::numeric_limits<double>::quiet_NaN()) {
     for (const auto& service : output_.services()) {
@@ -115,6 +116,7 @@ void GxRig::start_services() {
     });
     connect(buses_->gui(), "GX GUI", [this] { gui_.start(); });
     connect(buses_->intruder(), "intruder", [] {});
+    meter_.start();
     if (bridge_) {
         bridge_->start();
         app_->start();
@@ -132,6 +134,7 @@ void GxRig::stop() {
         bridge_client_->stop();
     }
     output_.stop();
+    meter_.stop();
     buses_->gui().disconnect();
     buses_->gx().disconnect();
     buses_->intruder().disconnect();
@@ -141,6 +144,29 @@ void GxRig::update(const sim::victron::GxInputs& inputs, Duration dt) {
     if (!stale_) {
         gx_.update(inputs, dt);
     }
+    account(dt);
+}
+
+// What flowed during `dt`, from the system service's values as the GX publishes them.
+void GxRig::account(Duration dt) {
+    auto number = [this](const std::string& path) {
+        double out = 0;
+        return venus::as_number(gx_.system().value(path), out) ? out : 0.0;
+    };
+    const double hours = to_seconds(dt) / 3600.0;
+    double grid = 0;
+    double pv = number("/Dc/Pv/Power");
+    for (const char* phase : {"L1", "L2", "L3"}) {
+        grid += number(fmt::format("/Ac/Grid/{}/Power", phase));
+        pv +=
+            number(fmt::format("/Ac/PvOnOutput/{}/Power", phase)) + number(fmt::format("/Ac/PvOnGrid/{}/Power", phase));
+    }
+    const double battery = number("/Dc/Battery/Power");
+    ledger_.grid_import_kwh += std::max(grid, 0.0) * hours / 1000.0;
+    ledger_.grid_export_kwh += std::max(-grid, 0.0) * hours / 1000.0;
+    ledger_.battery_charge_kwh += std::max(battery, 0.0) * hours / 1000.0;
+    ledger_.battery_discharge_kwh += std::max(-battery, 0.0) * hours / 1000.0;
+    ledger_.pv_kwh += pv * hours / 1000.0;
 }
 
 venus::AcPosition GxRig::position_of(const std::string& charger_id) const {
@@ -164,6 +190,11 @@ void GxRig::add_signals(const SignalAdder& add) {
         add(signal_name(name, "/") + ".present", "", [this, name = name] { return gui_.present(name) ? 1.0 : 0.0; });
     }
     add("gx.last_set_result", "", [this] { return last_set_result_; });
+    add("gx.energy.grid_import", "kWh", [this] { return ledger_.grid_import_kwh; });
+    add("gx.energy.grid_export", "kWh", [this] { return ledger_.grid_export_kwh; });
+    add("gx.energy.battery_charge", "kWh", [this] { return ledger_.battery_charge_kwh; });
+    add("gx.energy.battery_discharge", "kWh", [this] { return ledger_.battery_discharge_kwh; });
+    add("gx.energy.pv", "kWh", [this] { return ledger_.pv_kwh; });
     if (bridge_) {
         add("gx.bridge.alive", "", [this] { return bridge_->alive() ? 1.0 : 0.0; });
         app_->add_signals(add);

@@ -3,6 +3,9 @@
 // charger), the virtual GX (system, settings, battery, grid meter, PV inverter) closed over the run's site and EV
 // models, and the GX GUI that reads and writes them over the bus, all on one bus per run (gx_buses.hpp).
 //
+// Energy as the GX's system service accounts it, integrated over the run: gx.energy.grid_import, .grid_export,
+// .battery_charge, .battery_discharge, .pv (kWh).
+//
 // Signals: gx.<service>.<path> for every path of every service as the GUI sees it, with the service named without
 // "com.victronenergy." and the path's slashes as dots (gx.evcharger.garage.Ac.Power, gx.system.Dc.Battery.Soc);
 // gx.<service>.present; gx.last_set_result, the answer to the GUI's last SetValue (0, 1, 2; NaN before any).
@@ -23,6 +26,7 @@
 #include <vector>
 
 #include "drivers/core/rng.hpp"
+#include "drivers/meters/victron_system/victron_system_meter.hpp"
 #include "drivers/station/station.hpp"
 #include "drivers/venus/evcharger_settings.hpp"
 #include "drivers/venus/venus_mqtt_bridge.hpp"
@@ -70,6 +74,8 @@ public:
     static const std::vector<FaultSpec>& faults();
     venus::AcPosition position_of(const std::string& charger_id) const;
     const std::string& address() const { return address_; }
+    // The station's site meter on this GX (Auto reads the site through it), as evchargerd's on a real GX.
+    const control::SiteMeter& site_meter() const { return meter_; }
 
 private:
     void start_services();
@@ -82,6 +88,7 @@ private:
     venus::StationEvchargers chargers_;
     sim::victron::VirtualGx gx_;  // its trees before the buses' publications of them go (stop())
     venus::VenusOutput output_;
+    meters::VictronSystemMeter meter_;
     GxGui gui_;
     // gx: {mqtt: ...}: the bridge's broker client, the bridge, and the app that reads it.
     std::unique_ptr<mqtt::MqttClient> bridge_client_;
@@ -89,6 +96,11 @@ private:
     std::unique_ptr<GxMqttApp> app_;
     std::unique_ptr<BusMonitor> monitor_;                                   // wire and bench
     std::vector<std::pair<std::string, const venus::ItemTree*>> services_;  // every service the GUI follows
+    struct Ledger {
+        double grid_import_kwh = 0, grid_export_kwh = 0, battery_charge_kwh = 0, battery_discharge_kwh = 0, pv_kwh = 0;
+    };
+    void account(Duration dt);
+    Ledger ledger_;
     bool stale_ = false;
     bool intruding_ = false;
     venus::ItemTree intruder_tree_;
