@@ -28,6 +28,11 @@ Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
         venus_ = std::make_unique<venus::VenusOutput>(executor_, *venus_bus_, *station_, config_.venus->chargers,
                                                       EVHIL_VERSION, Rng(seed).fork("venus"));
     }
+    if (config_.venus && config_.station.controller.solar) {
+        meter_bus_ = std::make_unique<venus::DbusVenusBus>(executor_, config_.venus->address, true);
+        meter_ = std::make_unique<meters::VictronSystemMeter>(executor_, *meter_bus_, Rng(seed).fork("meter"));
+        station_->set_site_meter(meter_.get());
+    }
     if (config_.venus && config_.venus_mqtt) {
         bridge_bus_ = std::make_unique<venus::DbusVenusBus>(executor_, config_.venus->address, true);
         bridge_client_ =
@@ -52,6 +57,9 @@ int Daemon::run() {
     log::set_log_clock(&clock_);
     restore_state();
     wait_for_signal();
+    if (meter_) {
+        meter_->start();
+    }
     station_->start();
     if (venus_) {
         venus_->start();
@@ -126,6 +134,9 @@ void Daemon::finish_shutdown(TimePoint deadline) {
     }
     if (venus_) {
         venus_->stop();
+    }
+    if (meter_) {
+        meter_->stop();
     }
     station_->stop();
     executor_.stop();

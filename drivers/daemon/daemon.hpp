@@ -12,6 +12,7 @@
 
 #include "drivers/core/executor.hpp"
 #include "drivers/daemon/daemon_config.hpp"
+#include "drivers/meters/victron_system/victron_system_meter.hpp"
 #include "drivers/station/real_port_provider.hpp"
 #include "drivers/station/station.hpp"
 #include "drivers/venus/dbus_venus_bus.hpp"
@@ -48,6 +49,9 @@ private:
     std::unique_ptr<station::Station> station_;
     std::unique_ptr<venus::DbusVenusBus> venus_bus_;
     std::unique_ptr<venus::VenusOutput> venus_;
+    // Auto: the site from the GX's system service, on a bus connection of its own.
+    std::unique_ptr<venus::DbusVenusBus> meter_bus_;
+    std::unique_ptr<meters::VictronSystemMeter> meter_;
     // venus_mqtt: the bridge's own bus connection and broker client.
     std::unique_ptr<venus::DbusVenusBus> bridge_bus_;
     std::unique_ptr<mqtt::MqttClient> bridge_client_;

@@ -38,6 +38,11 @@ DaemonConfig load_daemon_config(const std::string& path) {
         venus.address = bus == "system" ? "" : bus;
         config.venus = std::move(venus);
     }
+    if (config.station.controller.solar && !config.venus) {
+        root.required("controller")
+            .required("solar")
+            .fail("Auto reads the site from the GX's system service: it needs a venus: section (the GX's bus)");
+    }
     if (auto section = root.optional("venus_mqtt")) {
         section->expect_map();
         section->allow_keys({"broker", "portal_id"});

@@ -146,9 +146,11 @@ control::SiteReading VictronSystemMeter::reading() const {
     site.grid_w = sum(system_, "/Ac/Grid/L{}/Power");
     site.battery_power_w = value(system_, "/Dc/Battery/Power");
     site.battery_soc = value(system_, "/Dc/Battery/Soc");
-    site.min_soc = value(settings_, "/Settings/CGwacs/BatteryLife/SocLimit");
+    site.min_soc = value(system_, "/Control/ActiveSocLimit");
     if (!site.min_soc) {
-        site.min_soc = value(settings_, "/Settings/CGwacs/BatteryLife/MinimumSocLimit");
+        auto battery_life = value(settings_, "/Settings/CGwacs/BatteryLife/SocLimit");
+        auto user = value(settings_, "/Settings/CGwacs/BatteryLife/MinimumSocLimit");
+        site.min_soc = battery_life && user ? std::max(*battery_life, *user) : battery_life ? battery_life : user;
     }
     return site;
 }

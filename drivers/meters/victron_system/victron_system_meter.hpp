@@ -7,7 +7,9 @@
 //   consumption  /Ac/Consumption/L{1,2,3}/Power (the chargers included)
 //   grid         /Ac/Grid/L{1,2,3}/Power (+ import)
 //   battery      /Dc/Battery/Power (+ charging), /Dc/Battery/Soc
-//   min SOC      settings /Settings/CGwacs/BatteryLife/SocLimit, else .../MinimumSocLimit
+//   min SOC      system /Control/ActiveSocLimit (the floor ESS holds); without it the higher of the settings'
+//                BatteryLife/SocLimit and BatteryLife/MinimumSocLimit. victron-alfen-charger takes SocLimit first,
+//                which misses a user minimum raised above BatteryLife's limit.
 // A missing or invalid path counts as 0 (the SOCs as unknown). The reading is valid while the system service is on
 // the bus and has been read; a service that leaves makes it invalid until it is back and read again.
 //
