@@ -14,6 +14,7 @@ packages=(
     dbus-daemon dbus-bin  # a private bus for the Venus tests and evhil sim gx; dbus-send, dbus-monitor
     systemd  # busctl, the D-Bus conformance tests' client (nothing here runs systemd itself)
     libyaml-cpp-dev
+    libhowardhinnant-date-dev tzdata  # time zones for schedules (GCC 12's <chrono> has none), on the system's tzdata
     nlohmann-json3-dev
     libcli11-dev
     libspdlog-dev libfmt-dev

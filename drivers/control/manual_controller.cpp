@@ -3,7 +3,7 @@
 namespace evhil::control {
 
 ManualSettings parse_manual_settings(const ConfigNode& node) {
-    node.allow_keys({"type", "enabled", "current", "max_current", "min_current", "solar"});
+    node.allow_keys({"type", "enabled", "current", "max_current", "min_current", "solar", "schedule"});
     ManualSettings s;
     s.start_enabled = node.get_bool("enabled", s.start_enabled);
     s.max_current_a = node.get_double("max_current", s.max_current_a, 6.0, 80.0);

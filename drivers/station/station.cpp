@@ -25,7 +25,14 @@ Station::Station(Executor& executor, StationConfig config, PortProvider& ports, 
         entry.user.current_a = config_.controller.manual.current_a;
         if (config_.controller.solar) {
             entry.solar = std::make_unique<control::SolarController>(*config_.controller.solar);
-            entry.user.mode = config_.controller.type == "auto" ? ChargeMode::automatic : ChargeMode::manual;
+        }
+        if (config_.controller.schedule) {
+            entry.schedule = std::make_unique<control::ScheduleController>(*config_.controller.schedule);
+        }
+        if (config_.controller.type == "auto") {
+            entry.user.mode = ChargeMode::automatic;
+        } else if (config_.controller.type == "scheduled") {
+            entry.user.mode = ChargeMode::scheduled;
         }
         chargers_.push_back(std::move(entry));
     }
@@ -207,17 +214,13 @@ bool Station::vehicle_active(Charger& charger, bool reachable) {
 }
 
 bool Station::mode_available(ChargeMode mode) const {
-    return mode == ChargeMode::manual || (mode == ChargeMode::automatic && config_.controller.solar && site_meter_);
+    return mode == ChargeMode::manual || (mode == ChargeMode::automatic && config_.controller.solar && site_meter_) ||
+           (mode == ChargeMode::scheduled && config_.controller.schedule);
 }
 
-double Station::auto_request(Charger& charger, double& claimed_w) {
+control::ChargerView Station::charger_view(Charger& charger) {
     const auto& status = charger.driver->status();
-    control::ControlInputs in;
-    in.now = executor_.now();
-    in.site = site_meter_ != nullptr ? site_meter_->reading() : control::SiteReading{};
-    in.site.pv_w -= claimed_w;  // what chargers before it took is no longer surplus
-    in.site.grid_w += claimed_w;
-    auto& view = in.charger;
+    control::ChargerView view;
     view.plugged_in =
         status.valid && (status.vehicle == chargers::VehicleState::B || status.vehicle == chargers::VehicleState::C ||
                          status.vehicle == chargers::VehicleState::D);
@@ -242,6 +245,31 @@ double Station::auto_request(Charger& charger, double& claimed_w) {
     view.max_current_a = std::isfinite(charger.command.ceiling_a) && charger.command.ceiling_a > 0
                              ? charger.command.ceiling_a
                              : std::min(charger.config.limits.configured_max_current_a, 32.0);
+    return view;
+}
+
+double Station::scheduled_request(Charger& charger) {
+    control::ControlInputs in;
+    in.now = executor_.now();
+    in.charger = charger_view(charger);
+    auto decision = charger.schedule->decide(in);
+    if (decision.enabled != charger.decision.enabled) {
+        log::get("station")->info("{}: {} ({})", charger.config.id, decision.enabled ? "scheduled charging" : "waiting",
+                                  decision.why);
+    }
+    charger.decision = decision;
+    return decision.enabled ? decision.current_a : 0.0;
+}
+
+double Station::auto_request(Charger& charger, double& claimed_w) {
+    const auto& status = charger.driver->status();
+    control::ControlInputs in;
+    in.now = executor_.now();
+    in.site = site_meter_ != nullptr ? site_meter_->reading() : control::SiteReading{};
+    in.site.pv_w -= claimed_w;  // what chargers before it took is no longer surplus
+    in.site.grid_w += claimed_w;
+    in.charger = charger_view(charger);
+    const auto& view = in.charger;
     auto decision = charger.solar->decide(in);
     if (decision.why != charger.decision.why && decision.enabled != charger.decision.enabled) {
         log::get("station")->info("{}: {} ({})", charger.config.id, decision.enabled ? "solar charging" : "waiting",
@@ -267,6 +295,8 @@ void Station::control_cycle() {
         const auto& user = charger.user;
         if (user.mode == ChargeMode::automatic && charger.solar) {
             charger.request_a = auto_request(charger, claimed_w);
+        } else if (user.mode == ChargeMode::scheduled && charger.schedule) {
+            charger.request_a = scheduled_request(charger);
         } else {
             charger.decision = {};
             charger.request_a = user.enabled ? controller_.request_a(user.current_a) : 0.0;

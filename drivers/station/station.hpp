@@ -28,7 +28,7 @@
 namespace evhil::station {
 
 // The charging modes of the Venus /Mode path (0 Manual, 1 Auto, 2 Scheduled). Manual always; Auto (solar surplus)
-// with the controller's solar: settings and a site meter; Scheduled has no controller yet.
+// with the controller's solar: settings and a site meter; Scheduled with its schedule: windows.
 enum class ChargeMode : int { manual = 0, automatic = 1, scheduled = 2 };
 
 // What the user chose for one charger, persisted by the daemon.
@@ -62,6 +62,7 @@ public:
         // Auto: the charger's own solar controller (its timers and phase switches are its own) and its last
         // decision, whose status the Venus service shows.
         std::unique_ptr<control::SolarController> solar;
+        std::unique_ptr<control::ScheduleController> schedule;
         control::Decision decision;
         std::optional<int> sent_phases;     // the phases the driver was last told, where it switches
         std::uint64_t auto_starts = 0;      // times Auto started charging (the contactor closes)
@@ -124,6 +125,9 @@ private:
     // The request of a charger in Auto, with `claimed_w` the power chargers decided before it take beyond what they
     // draw now (they share one surplus).
     double auto_request(Charger& charger, double& claimed_w);
+    // What a controller sees of a charger now.
+    control::ChargerView charger_view(Charger& charger);
+    double scheduled_request(Charger& charger);
 
     Executor& executor_;
     StationConfig config_;

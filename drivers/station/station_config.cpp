@@ -105,13 +105,18 @@ StationConfig parse_station_config(const ConfigNode& root, const StationSchema& 
     }
     auto controller = root.required("controller");
     config.controller.node = controller;
-    config.controller.type = controller.required("type").as_enum({"manual", "auto"});
+    config.controller.type = controller.required("type").as_enum({"manual", "auto", "scheduled"});
     config.controller.manual = control::parse_manual_settings(controller);
     if (auto solar = controller.optional("solar")) {
         config.controller.solar = control::parse_solar_settings(*solar);
     } else if (config.controller.type == "auto") {
         controller.required("type").fail(
             "type: auto needs the Auto settings: a solar: block (solar: {} for the defaults)");
+    }
+    if (auto schedule = controller.optional("schedule")) {
+        config.controller.schedule = control::WeeklySchedule::parse(*schedule);
+    } else if (config.controller.type == "scheduled") {
+        controller.required("type").fail("type: scheduled needs its windows: a schedule: block");
     }
     for (auto& charger : config.chargers) {
         // The controller's max_current is the installation's limit for every charger.

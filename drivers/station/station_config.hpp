@@ -16,7 +16,9 @@
 //       phase_switching: true           # the charger may switch between 1 and 3 phases (Alfen 1215), for Auto
 //   controller: {type: manual, enabled: true, current: 16, max_current: 32, min_current: 6,
 //                solar: {enable_delay: 1m, ...}}   # Auto's settings (drivers/control/solar_controller.hpp)
-//   (type: auto starts every charger in Auto; Auto needs solar: and the site's readings)
+//                schedule: {timezone: Europe/Amsterdam, windows: [{days: [mon], from: "22:00", to: "06:00"}]}}
+//   (type: auto or scheduled starts every charger in that mode; Auto needs solar: and the site's readings,
+//    Scheduled needs schedule:)
 //
 // Keys a caller adds to a device (a scenario's station: and ev:) are allowed through `extra_device_keys`.
 
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "drivers/control/manual_controller.hpp"
+#include "drivers/control/schedule_controller.hpp"
 #include "drivers/control/solar_controller.hpp"
 #include "drivers/core/config.hpp"
 #include "drivers/station/safety_limiter.hpp"
@@ -54,7 +57,8 @@ struct ChargerConfig {
 struct ControllerConfig {
     std::string type = "manual";  // the mode every charger starts in: manual or auto
     control::ManualSettings manual;
-    std::optional<control::SolarSettings> solar;  // Auto's settings; without them Auto is refused
+    std::optional<control::SolarSettings> solar;      // Auto's settings; without them Auto is refused
+    std::optional<control::WeeklySchedule> schedule;  // Scheduled's windows; without them Scheduled is refused
     ConfigNode node;
 };
 

@@ -168,6 +168,8 @@ void Testbed::add_signals() {
             add("controller.phase_switches", "",
                 [&charger] { return static_cast<double>(charger.solar->phase_switches()); });
             add("controller.phases", "", [&charger] { return static_cast<double>(charger.decision.phases); });
+        }
+        if (charger.solar || charger.schedule) {
             add("controller.status", "", [&charger] { return static_cast<double>(charger.decision.status); });
         }
         add("limiter.ceiling", "A",
