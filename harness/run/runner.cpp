@@ -24,7 +24,7 @@ namespace {
 
 bool touches_model(const Action& action) {
     return action.what == "plug_in" || action.what == "unplug" || action.what == "set_soc" || action.what == "set_pv" ||
-           action.what == "set_load";
+           action.what == "set_load" || action.what == "drive";
 }
 
 // Faults after which the link is whole again at once (instant faults) or when they are switched off.
@@ -46,6 +46,9 @@ std::string operator_request(const Action& action, bool on) {
     }
     if (action.what == "set_soc") {
         return fmt::format("bring the EV at {} to {:.0f} % state of charge", device, action.value * 100.0);
+    }
+    if (action.what == "drive") {
+        return fmt::format("drive the EV of {} for {:.1f} kWh", device, action.value);
     }
     return operator_prompt(*action.fault_spec, device, on);
 }
@@ -296,6 +299,8 @@ private:
             ev.unplug();
         } else if (action.what == "set_soc") {
             ev.set_soc(action.value);
+        } else if (action.what == "drive") {
+            ev.set_soc(std::max(0.0, ev.soc() - action.value / ev.settings().capacity_kwh));
         }
     }
 

@@ -14,11 +14,11 @@ namespace evhil::harness {
 namespace {
 
 using namespace std::chrono_literals;
-constexpr Duration max_duration = std::chrono::days(30);
+constexpr Duration max_duration = std::chrono::days(400);  // a year-long run, with room
 
-const std::vector<std::string> action_names{"plug_in", "unplug",         "set_current", "start",      "stop",
-                                            "set_pv",  "set_load",       "set_soc",     "fault",      "fault_off",
-                                            "gx_set",  "mqtt_keepalive", "mqtt_write",  "ha_restart", "ha_command"};
+const std::vector<std::string> action_names{
+    "plug_in", "unplug", "set_current", "start",  "stop",           "set_pv",     "set_load",   "set_soc",
+    "drive",   "fault",  "fault_off",   "gx_set", "mqtt_keepalive", "mqtt_write", "ha_restart", "ha_command"};
 
 TimePoint parse_start(const ConfigNode& node) {
     // libstdc++ 12 has no std::chrono::parse, so the fixed ISO 8601 UTC form is read field by field.
@@ -39,7 +39,8 @@ TimePoint parse_start(const ConfigNode& node) {
 }
 
 physics::PvSettings parse_pv(const ConfigNode& node) {
-    node.allow_keys({"peak", "sunrise", "sunset", "clouds", "clouds_per_hour", "cloud_depth", "cloud_duration"});
+    node.allow_keys({"peak", "sunrise", "sunset", "clouds", "clouds_per_hour", "cloud_depth", "cloud_duration",
+                     "seasons", "winter_share", "day_length_swing", "daily_weather"});
     physics::PvSettings pv;
     pv.peak_w = node.get_double("peak", pv.peak_w, 0, 1e6);
     pv.sunrise_hour = node.get_double("sunrise", pv.sunrise_hour, 0, 24);
@@ -48,6 +49,10 @@ physics::PvSettings parse_pv(const ConfigNode& node) {
     pv.clouds_per_hour = node.get_double("clouds_per_hour", pv.clouds_per_hour, 0, 60);
     pv.cloud_depth = node.get_double("cloud_depth", pv.cloud_depth, 0, 1);
     pv.cloud_mean_duration = node.get_duration("cloud_duration", pv.cloud_mean_duration, 1s, 24h);
+    pv.seasons = node.get_bool("seasons", pv.seasons);
+    pv.winter_share = node.get_double("winter_share", pv.winter_share, 0, 1);
+    pv.day_length_swing_h = node.get_double("day_length_swing", pv.day_length_swing_h, 0, 12);
+    pv.daily_weather = node.get_bool("daily_weather", pv.daily_weather);
     return pv;
 }
 
@@ -82,7 +87,8 @@ EvSpec parse_ev(const ConfigNode& node) {
 }
 
 bool is_device_action(const std::string& what) {
-    return what == "plug_in" || what == "unplug" || what == "set_soc" || what == "fault" || what == "fault_off";
+    return what == "plug_in" || what == "unplug" || what == "set_soc" || what == "fault" || what == "fault_off" ||
+           what == "drive";
 }
 
 // A device action names its device, or acts on the only one. With a gx: section a fault may name the GX; any fault
@@ -148,6 +154,44 @@ void parse_ha_command(const ConfigNode& node, const std::vector<DeviceSpec>& dev
     action.payload = node.required("payload").as_string();
 }
 
+// `every: 1d` (with an optional `until:`, the scenario's end by default, and `on_days: [mon, ...]`, UTC weekdays)
+// repeats the action just parsed: copies with the same id, of which `after:` expectations take the first.
+void repeat_action(const ConfigNode& node, Scenario& scenario) {
+    auto every_node = node.optional("every");
+    if (!every_node) {
+        return;
+    }
+    const Action first = scenario.timeline.back();
+    const Duration every = every_node->as_duration(1s, scenario.duration);
+    const Duration until = node.get_duration("until", scenario.duration, first.at, scenario.duration);
+    std::vector<int> days;
+    if (auto on_days = node.optional("on_days")) {
+        static const std::vector<std::string> names{"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+        for (const auto& day : on_days->as_list()) {
+            auto name = day.as_enum({"sun", "mon", "tue", "wed", "thu", "fri", "sat"});
+            days.push_back(static_cast<int>(std::find(names.begin(), names.end(), name) - names.begin()));
+        }
+    }
+    auto on_a_day = [&](Duration at) {
+        auto day = std::chrono::floor<std::chrono::days>(scenario.start + at);
+        int weekday = static_cast<int>(std::chrono::weekday(day).c_encoding());
+        return days.empty() || std::find(days.begin(), days.end(), weekday) != days.end();
+    };
+    std::vector<Action> copies;
+    for (Duration at = first.at; at <= until; at += every) {
+        if (on_a_day(at)) {
+            Action copy = first;
+            copy.at = at;
+            copies.push_back(copy);
+        }
+    }
+    if (copies.empty()) {
+        node.required("on_days").fail("the action never falls on one of these days before until:");
+    }
+    scenario.timeline.pop_back();
+    scenario.timeline.insert(scenario.timeline.end(), copies.begin(), copies.end());
+}
+
 Action parse_action(const ConfigNode& node, Duration duration, const std::vector<DeviceSpec>& devices,
                     const FaultCatalogue& catalogue, const SiteParts& site) {
     const bool has_gx = site.gx;
@@ -164,7 +208,7 @@ Action parse_action(const ConfigNode& node, Duration duration, const std::vector
         }
         what_node.fail(fmt::format("unknown action '{}' (known: {})", action.what, list));
     }
-    std::vector<std::string> allowed{"at", "do", "id"};
+    std::vector<std::string> allowed{"at", "do", "id", "every", "until", "on_days"};
     if (is_device_action(action.what)) {
         allowed.push_back("device");
         action.device = action_device(node, devices, has_gx);
@@ -183,6 +227,9 @@ Action parse_action(const ConfigNode& node, Duration duration, const std::vector
     } else if (action.what == "set_soc") {
         allowed.push_back("soc");
         action.value = node.required("soc").as_double(0, 100) / 100.0;
+    } else if (action.what == "drive") {
+        allowed.push_back("kwh");
+        action.value = node.required("kwh").as_double(0, 300);
     } else if (action.what == "gx_set") {
         if (!has_gx) {
             node.fail("gx_set needs a gx: section (the GX that the GUI writes to)");
@@ -414,6 +461,7 @@ Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
     if (auto timeline = root.optional("timeline")) {
         for (const auto& entry : timeline->as_list()) {
             scenario.timeline.push_back(parse_action(entry, scenario.duration, scenario.devices, faults, site));
+            repeat_action(entry, scenario);
             const auto& action = scenario.timeline.back();
             bool on_sim = std::find(scenario.targets.begin(), scenario.targets.end(), "sim") != scenario.targets.end();
             if (on_sim && action.what == "fault" && action.fault_spec->needs_wire) {

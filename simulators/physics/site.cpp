@@ -14,11 +14,38 @@ PvModel::PvModel(PvSettings settings, Rng rng) : settings_(settings), rng_(rng) 
 
 double PvModel::clear_sky_w(TimePoint t) const {
     double hour = hour_of_day(t);
-    if (hour <= settings_.sunrise_hour || hour >= settings_.sunset_hour) {
+    double peak = settings_.peak_w;
+    double sunrise = settings_.sunrise_hour;
+    double sunset = settings_.sunset_hour;
+    if (settings_.seasons) {
+        // 1 at the summer solstice (day 172), 0 at the winter one.
+        auto day = std::chrono::floor<std::chrono::days>(t);
+        auto year_start = std::chrono::sys_days(std::chrono::year_month_day(day).year() / std::chrono::January / 1);
+        double day_of_year = static_cast<double>((day - year_start).count());
+        double summer = 0.5 * (1.0 + std::cos(2.0 * M_PI * (day_of_year - 172.0) / 365.25));
+        peak *= settings_.winter_share + (1.0 - settings_.winter_share) * summer;
+        double shorter_by = (1.0 - summer) * settings_.day_length_swing_h / 2.0;
+        sunrise += shorter_by;
+        sunset -= shorter_by;
+    }
+    if (hour <= sunrise || hour >= sunset) {
         return 0.0;
     }
-    double phase = (hour - settings_.sunrise_hour) / (settings_.sunset_hour - settings_.sunrise_hour);
-    return settings_.peak_w * std::pow(std::sin(M_PI * phase), settings_.shape_exponent);
+    double phase = (hour - sunrise) / (sunset - sunrise);
+    return peak * std::pow(std::sin(M_PI * phase), settings_.shape_exponent);
+}
+
+double PvModel::weather_factor(TimePoint t) const {
+    if (!settings_.daily_weather) {
+        return 1.0;
+    }
+    auto day = std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
+    Rng weather = rng_.fork("weather:" + std::to_string(day));
+    double kind = weather.uniform(0.0, 1.0);
+    if (kind < 0.45) {
+        return weather.uniform(0.9, 1.0);  // clear
+    }
+    return kind < 0.8 ? weather.uniform(0.45, 0.85) : weather.uniform(0.1, 0.3);  // mixed, overcast
 }
 
 void PvModel::generate_clouds_until(TimePoint t) {
@@ -50,7 +77,7 @@ double PvModel::power_w(TimePoint t) {
             factor = std::min(factor, 1.0 - cloud.depth);
         }
     }
-    return clear_sky_w(t) * factor;
+    return clear_sky_w(t) * factor * weather_factor(t);
 }
 
 double HouseModel::power_w(TimePoint t) const {

@@ -21,6 +21,14 @@ struct PvSettings {
     double clouds_per_hour = 2.0;  // mean arrival rate of cloud transients
     double cloud_depth = 0.7;      // fraction of output a cloud removes, at most
     Duration cloud_mean_duration = std::chrono::minutes(5);
+    // Seasons: peak and day length as configured at the summer solstice, shrinking to winter_share of the peak and a
+    // day shorter by day_length_swing_h at the winter solstice (a cosine over the year, for a year-long run).
+    bool seasons = false;
+    double winter_share = 0.25;
+    double day_length_swing_h = 8.0;
+    // Seeded weather by the day: each day is clear (45 %), mixed (35 %) or overcast (20 %), scaling its output; the
+    // same seed gives the same days, whatever else the run draws.
+    bool daily_weather = false;
 };
 
 struct HouseSettings {
@@ -36,6 +44,8 @@ public:
     // Must be asked with non-decreasing times (clouds are generated as time advances).
     double power_w(TimePoint t);
     double clear_sky_w(TimePoint t) const;
+    // The weather's share of the clear sky on t's day (1 without daily_weather).
+    double weather_factor(TimePoint t) const;
     void set_override(std::optional<double> watts) { override_w_ = watts; }
     PvSettings& settings() { return settings_; }
 

@@ -3,7 +3,7 @@
 # between Manual (0) and Auto (1); in Auto the Alfen's setpoint (read with mbpoll) follows the virtual GX's surplus
 # (7 kW of PV, a 500 W house: 6500 W, 9.4 A on three phases); a home battery below its minimum SOC (written on the
 # GX's settings service) stops it with /Status 7 (Low SOC); back in Manual it charges at /SetCurrent; Scheduled (2)
-# has no controller yet and is refused. Auto's delays are shortened in the configuration so that the test runs in
+# without schedule windows is refused. Auto's delays are shortened in the configuration so that the test runs in
 # seconds.
 set -u
 evchargerd=$1
@@ -69,7 +69,7 @@ echo "ok   the home battery below its minimum SOC stops Auto with /Status 7 (Low
 
 [ "$(call evcharger.alfen /Mode SetValue v i 0)" = "i 0" ] || fail "/Mode 0 refused"
 wait_for 12 setpoint || fail "back in Manual the setpoint is $(setpoint), not 12"
-[ "$(call evcharger.alfen /Mode SetValue v i 2)" = "i 2" ] || fail "/Mode 2 (no controller yet) was not refused"
+[ "$(call evcharger.alfen /Mode SetValue v i 2)" = "i 2" ] || fail "/Mode 2 (no schedule windows configured) was not refused"
 echo "ok   /Mode 0 charges at /SetCurrent again; /Mode 2 is refused"
 
 kill -TERM "$daemon"

@@ -144,11 +144,11 @@ void GxRig::update(const sim::victron::GxInputs& inputs, Duration dt) {
     if (!stale_) {
         gx_.update(inputs, dt);
     }
-    account(dt);
+    account(inputs, dt);
 }
 
 // What flowed during `dt`, from the system service's values as the GX publishes them.
-void GxRig::account(Duration dt) {
+void GxRig::account(const sim::victron::GxInputs& inputs, Duration dt) {
     auto number = [this](const std::string& path) {
         double out = 0;
         return venus::as_number(gx_.system().value(path), out) ? out : 0.0;
@@ -167,6 +167,12 @@ void GxRig::account(Duration dt) {
     ledger_.battery_charge_kwh += std::max(battery, 0.0) * hours / 1000.0;
     ledger_.battery_discharge_kwh += std::max(-battery, 0.0) * hours / 1000.0;
     ledger_.pv_kwh += pv * hours / 1000.0;
+    double ev = 0;
+    for (const auto& load : inputs.ev_loads) {
+        ev += load.power_w;
+    }
+    ledger_.ev_kwh += ev * hours / 1000.0;
+    ledger_.ev_solar_kwh += std::min(ev, std::max(0.0, inputs.pv_w - inputs.house_w)) * hours / 1000.0;
 }
 
 venus::AcPosition GxRig::position_of(const std::string& charger_id) const {
@@ -195,6 +201,8 @@ void GxRig::add_signals(const SignalAdder& add) {
     add("gx.energy.battery_charge", "kWh", [this] { return ledger_.battery_charge_kwh; });
     add("gx.energy.battery_discharge", "kWh", [this] { return ledger_.battery_discharge_kwh; });
     add("gx.energy.pv", "kWh", [this] { return ledger_.pv_kwh; });
+    add("gx.energy.ev", "kWh", [this] { return ledger_.ev_kwh; });
+    add("gx.energy.ev_solar", "kWh", [this] { return ledger_.ev_solar_kwh; });
     if (bridge_) {
         add("gx.bridge.alive", "", [this] { return bridge_->alive() ? 1.0 : 0.0; });
         app_->add_signals(add);

@@ -4,7 +4,8 @@
 // models, and the GX GUI that reads and writes them over the bus, all on one bus per run (gx_buses.hpp).
 //
 // Energy as the GX's system service accounts it, integrated over the run: gx.energy.grid_import, .grid_export,
-// .battery_charge, .battery_discharge, .pv (kWh).
+// .battery_charge, .battery_discharge, .pv, .ev (what the chargers drew) and .ev_solar (the part of it the PV could
+// cover beyond the house at that moment: the solar share is ev_solar / ev) (kWh).
 //
 // Signals: gx.<service>.<path> for every path of every service as the GUI sees it, with the service named without
 // "com.victronenergy." and the path's slashes as dots (gx.evcharger.garage.Ac.Power, gx.system.Dc.Battery.Soc);
@@ -97,9 +98,10 @@ private:
     std::unique_ptr<BusMonitor> monitor_;                                   // wire and bench
     std::vector<std::pair<std::string, const venus::ItemTree*>> services_;  // every service the GUI follows
     struct Ledger {
-        double grid_import_kwh = 0, grid_export_kwh = 0, battery_charge_kwh = 0, battery_discharge_kwh = 0, pv_kwh = 0;
+        double grid_import_kwh = 0, grid_export_kwh = 0, battery_charge_kwh = 0, battery_discharge_kwh = 0, pv_kwh = 0,
+               ev_kwh = 0, ev_solar_kwh = 0;
     };
-    void account(Duration dt);
+    void account(const sim::victron::GxInputs& inputs, Duration dt);
     Ledger ledger_;
     bool stale_ = false;
     bool intruding_ = false;
