@@ -18,12 +18,11 @@ double available_power_w(const SiteReading& site, double charger_power_w, const 
             available -= std::max(battery, 0.0);
         }
     } else {
-        available = charger_power_w - site.grid_w;
-        if (battery > 0 && !battery_first) {
-            available += battery;  // the charger before the battery: what it takes could be the charger's
-        } else if (battery < 0 && !above_buffer_soc(site, settings)) {
-            available += battery;  // a discharging battery is feeding the charger: that is not surplus
-        }
+        // The battery's power counts with its sign: charging (the charger before the battery) is power the charger
+        // could have, discharging (into the charger) is not surplus, unless the battery may carry the charger.
+        const bool charging_counts = battery > 0 && !battery_first;
+        const bool discharging_counts = battery < 0 && !above_buffer_soc(site, settings);
+        available = charger_power_w - site.grid_w + (charging_counts || discharging_counts ? battery : 0.0);
     }
     return available - settings.residual_power_w;
 }

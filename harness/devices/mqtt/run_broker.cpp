@@ -28,8 +28,8 @@ std::unique_ptr<mqtt::MqttClient> RunBroker::client(mqtt::MqttSettings settings,
     settings.username = username_;
     settings.password = password_;
     if (in_process_) {
-        return std::make_unique<mqtt::MqttClient>(executor_, in_process_->connection(), std::move(settings),
-                                                  std::move(rng), log_name);
+        return std::make_unique<mqtt::MqttClient>(executor_, in_process_->connection(), std::move(settings), rng,
+                                                  log_name);
     }
     settings.host = "127.0.0.1";
     settings.tls = {};
@@ -41,7 +41,7 @@ std::unique_ptr<mqtt::MqttClient> RunBroker::client(mqtt::MqttSettings settings,
         settings.tls.ca_file = mosquitto_->certificates().ca_file;
     }
     return std::make_unique<mqtt::MqttClient>(executor_, std::make_unique<mqtt::PahoMqttTransport>(executor_),
-                                              std::move(settings), std::move(rng), log_name);
+                                              std::move(settings), rng, log_name);
 }
 
 std::uint16_t RunBroker::port() const {
