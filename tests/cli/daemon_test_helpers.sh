@@ -48,6 +48,16 @@ start_alfen_sim() {
     fail "simulator did not report its port: $(cat "$work/sim.out")"
 }
 
+# Starts `evhil sim gx ARGS...` on a private bus of its own; sets $gx (its pid) and $address (the bus address).
+start_sim_gx() {
+    "$evhil" sim gx "$@" >"$work/gx.out" 2>"$work/gx.err" &
+    gx=$!
+    wait_for_line "$work/gx.out" '^export DBUS_SYSTEM_BUS_ADDRESS=' ||
+        fail "evhil sim gx printed no address: $(cat "$work/gx.out" "$work/gx.err")"
+    address=$(grep -o '^export DBUS_SYSTEM_BUS_ADDRESS=.*' "$work/gx.out" | cut -d= -f2-)
+    [ -n "$address" ] || fail "evhil sim gx printed no address: $(cat "$work/gx.out" "$work/gx.err")"
+}
+
 # The simulator's socket setpoint (register 1210), read with mbpoll, an independent Modbus master.
 setpoint() {
     mbpoll -m tcp -0 -1 -q -o 1 -p "$port" -a 1 -r 1210 -t 4:float -B 127.0.0.1 2>&1 |

@@ -16,11 +16,7 @@ gx=""
 trap 'kill_and_clean daemon sim gx' EXIT
 source "$(dirname "$0")/daemon_test_helpers.sh"
 
-"$evhil" sim gx --pv 7000 --house 500 --battery-soc 50 --no-mqtt >"$work/gx.out" 2>"$work/gx.err" &
-gx=$!
-wait_for_line "$work/gx.out" '^export DBUS_SYSTEM_BUS_ADDRESS=' ||
-    fail "evhil sim gx printed no address: $(cat "$work/gx.out" "$work/gx.err")"
-address=$(grep -o '^export DBUS_SYSTEM_BUS_ADDRESS=.*' "$work/gx.out" | cut -d= -f2-)
+start_sim_gx --pv 7000 --house 500 --battery-soc 50 --no-mqtt
 start_alfen_sim
 
 call() {  # call SERVICE PATH METHOD [ARGS...]

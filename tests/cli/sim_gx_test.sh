@@ -13,12 +13,7 @@ daemon=""
 trap 'kill_and_clean daemon sim gx' EXIT
 source "$(dirname "$0")/daemon_test_helpers.sh"
 
-"$evhil" sim gx --pv 3000 --house 600 --battery-soc 50 >"$work/gx.out" 2>"$work/gx.err" &
-gx=$!
-wait_for_line "$work/gx.out" '^export DBUS_SYSTEM_BUS_ADDRESS=' ||
-    fail "evhil sim gx printed no address: $(cat "$work/gx.out" "$work/gx.err")"
-address=$(grep -o '^export DBUS_SYSTEM_BUS_ADDRESS=.*' "$work/gx.out" | cut -d= -f2-)
-[ -n "$address" ] || fail "evhil sim gx printed no address: $(cat "$work/gx.out" "$work/gx.err")"
+start_sim_gx --pv 3000 --house 600 --battery-soc 50
 echo "ok   evhil sim gx started its own bus at $address"
 get() { busctl --address="$address" call "$1" "$2" com.victronenergy.BusItem GetValue 2>&1; }
 set_value() { busctl --address="$address" call "$1" "$2" com.victronenergy.BusItem SetValue "${@:3}" 2>&1; }
