@@ -196,13 +196,17 @@ void Daemon::log_status() {
         const auto& status = charger.driver->status();
         const auto& health = charger.driver->health();
         const auto& c = health.counters;
+        static constexpr const char* modes[] = {"manual", "auto", "scheduled"};
+        // The controller's reason (Auto, Scheduled), so that "why is it not charging" has its answer in the log.
+        auto why = charger.decision.why.empty() ? std::string() : " (" + charger.decision.why + ")";
         logger()->info(
-            "{}: {} vehicle {} applied {:.1f} A commanded {:.1f} A ({}) power {:.0f} W; requests {} errors {} "
+            "{}: {} vehicle {} mode {}{} applied {:.1f} A commanded {:.1f} A ({}) power {:.0f} W; requests {} errors "
+            "{} "
             "timeouts {} reconnects {} writes {} verified {} latency mean {:.1f} ms max {:.1f} ms",
             charger.config.id, chargers::to_string(health.state), chargers::to_string(status.vehicle),
-            status.applied_current_a, charger.command.current_a, station::to_string(charger.command.bound),
-            status.power_w, c.requests, c.errors, c.timeouts, c.reconnects, c.writes, c.verified_writes,
-            c.mean_latency_s() * 1e3, c.max_latency_s * 1e3);
+            modes[static_cast<int>(charger.user.mode)], why, status.applied_current_a, charger.command.current_a,
+            station::to_string(charger.command.bound), status.power_w, c.requests, c.errors, c.timeouts, c.reconnects,
+            c.writes, c.verified_writes, c.mean_latency_s() * 1e3, c.max_latency_s * 1e3);
     }
 }
 

@@ -52,14 +52,19 @@ wait_for 12 setpoint || fail "Manual: the setpoint is $(setpoint), not 12; $(cat
 echo "ok   Manual charges at the configured 12 A"
 
 [ "$(call evcharger.alfen /Mode SetValue v i 1)" = "i 0" ] || fail "/Mode 1 refused: $(cat "$work/daemon.log")"
-wait_for_true() { for _ in $(seq 100); do "$@" && return 0; wait_ms 100; done; return 1; }
-wait_for_true near 9.0 9.8 || fail "Auto: the setpoint is $(setpoint), not the surplus's 9.4 A; $(cat "$work/daemon.log")"
+wait_for_true() { for _ in $(seq 300); do "$@" && return 0; wait_ms 100; done; return 1; }
+status_now() {  # SIGUSR1: the daemon logs each charger's state, mode and the controller's reason
+    kill -USR1 "$daemon"
+    wait_ms 300
+    cat "$work/daemon.log"
+}
+wait_for_true near 9.0 9.8 || fail "Auto: the setpoint is $(setpoint), not the surplus's 9.4 A; $(status_now)"
 [ "$(call evcharger.alfen /Mode GetValue)" = "v i 1" ] || fail "/Mode reads $(call evcharger.alfen /Mode GetValue)"
 echo "ok   /Mode 1: Auto follows the GX's surplus (setpoint $(setpoint) A)"
 
 [ "$(call settings /Settings/CGwacs/BatteryLife/MinimumSocLimit SetValue v d 90)" = "i 0" ] ||
     fail "the GX refused MinimumSocLimit 90"
-wait_for_true near 0 0 || fail "below the minimum SOC the setpoint is $(setpoint), not 0; GX: $(busctl --address="$address" call com.victronenergy.system / com.victronenergy.BusItem GetValue 2>&1 | head -c 3000)"
+wait_for_true near 0 0 || fail "below the minimum SOC the setpoint is $(setpoint), not 0; $(status_now)"
 wait_for 'v i 7' call evcharger.alfen /Status GetValue || fail "/Status is $(call evcharger.alfen /Status GetValue), not 7"
 echo "ok   the home battery below its minimum SOC stops Auto with /Status 7 (Low SOC)"
 
