@@ -429,10 +429,13 @@ void DbusVenusBus::watch_owner(const std::string& service, OwnerHandler on_owner
     }
     owner_watchers_.emplace(service, on_owner);
     if (followed_.count(service) != 0) {
-        // Already followed: what is known now, on the next task as every answer.
-        executor_.post([on_owner, present = owners_.count(service) != 0, session = std::weak_ptr<int>(session_)] {
+        // Already followed: what is known when it runs, on the next task as every answer. Not a snapshot taken now:
+        // a GetNameOwner answer that lands in between tells this watcher "present" first, and a stale "absent"
+        // after it would leave the watcher believing the service gone for good (a site meter that never read the
+        // GX's system service, seen once in three runs).
+        executor_.post([this, service, on_owner, session = std::weak_ptr<int>(session_)] {
             if (!session.expired()) {
-                on_owner(present);
+                on_owner(owners_.count(service) != 0);
             }
         });
         return;
