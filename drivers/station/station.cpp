@@ -271,7 +271,7 @@ double Station::auto_request(Charger& charger, double& claimed_w) {
     in.charger = charger_view(charger);
     const auto& view = in.charger;
     auto decision = charger.solar->decide(in);
-    if (decision.why != charger.decision.why && decision.enabled != charger.decision.enabled) {
+    if (decision.enabled != charger.decision.enabled) {
         log::get("station")->info("{}: {} ({})", charger.config.id, decision.enabled ? "solar charging" : "waiting",
                                   decision.why);
     }
