@@ -49,6 +49,30 @@ struct RunArguments {
     std::vector<std::string> paths;
 };
 
+// CI keeps only the console: the first differing lines go there too, not only into the HTML report.
+void print_differences(const BaselineComparison& comparison) {
+    constexpr std::size_t shown = 12;
+    if (comparison.status != "differs") {
+        return;
+    }
+    std::size_t printed = 0;
+    std::size_t total = 0;
+    for (const auto& row : comparison.rows) {
+        if (row.kind == DiffRow::Kind::same || row.shifted) {
+            continue;
+        }
+        if (++total <= shown) {
+            const bool removed = row.kind == DiffRow::Kind::removed;
+            std::cout << fmt::format(
+                "       {} {}\n", removed ? "baseline only:" : "this run only:", removed ? row.baseline : row.current);
+            ++printed;
+        }
+    }
+    if (total > printed) {
+        std::cout << fmt::format("       … and {} more differing lines in the report\n", total - printed);
+    }
+}
+
 void print_result(const ScenarioResult& result) {
     std::size_t judged = std::count_if(result.expectations.begin(), result.expectations.end(),
                                        [](const ExpectationResult& e) { return !e.skipped; });
@@ -72,6 +96,7 @@ void print_result(const ScenarioResult& result) {
     }
     for (const auto& comparison : result.baselines) {
         std::cout << fmt::format("     baseline {}: {}\n", comparison.status, comparison.path);
+        print_differences(comparison);
     }
     std::cout << std::flush;
 }
@@ -163,6 +188,7 @@ void check_baselines(ScenarioResult& result, const std::string& directory, std::
         } else if (auto baseline = read_baseline(comparison.path)) {
             auto recorded_seed = take_baseline_seed(*baseline);
             comparison.rows = diff_lines(*baseline, current);
+            tolerate_bucket_jitter(comparison.rows);
             comparison.status = has_differences(comparison.rows) ? "differs" : "matched";
             if (comparison.status == "differs" && recorded_seed && *recorded_seed != seed) {
                 comparison.status =

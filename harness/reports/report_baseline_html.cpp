@@ -20,6 +20,7 @@ constexpr const char* table_style =
     "font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace";
 constexpr const char* removed_style = "background:#fce8e6";
 constexpr const char* added_style = "background:#e6f4ea";
+constexpr const char* shifted_style = "background:#fef7e0";
 constexpr const char* empty_style = "background:#f6f6f6";
 constexpr const char* gap_style = "text-align:center;color:#5f6368;background:#f1f3f4;font-family:system-ui,sans-serif";
 constexpr const char* number_style = "color:#80868b;user-select:none;margin-right:8px";
@@ -36,6 +37,7 @@ bool is_change(const DiffRow& row) {
 // One side of a table row: a line with its number in its own file, or nothing (text == nullptr).
 struct Cell {
     DiffRow::Kind kind = DiffRow::Kind::same;
+    bool shifted = false;
     std::size_t number = 0;
     const std::string* text = nullptr;
 };
@@ -52,6 +54,10 @@ std::string render_cell(const Cell& cell) {
         return fmt::format("<td class=\"same\">{}{}</td>", line_number(cell.number), escape_markup(*cell.text));
     }
     const bool removed = cell.kind == DiffRow::Kind::removed;
+    if (cell.shifted) {
+        return fmt::format("<td class=\"shifted\" style=\"{}\" title=\"one bucket off: timing, tolerated\">{}{}</td>",
+                           shifted_style, line_number(cell.number), escape_markup(*cell.text));
+    }
     return fmt::format("<td class=\"{}\" style=\"{}\">{}{}</td>", removed ? "removed" : "added",
                        removed ? removed_style : added_style, line_number(cell.number), escape_markup(*cell.text));
 }
@@ -79,7 +85,7 @@ public:
     void same(const DiffRow& row) {
         ++baseline_line_;
         ++current_line_;
-        write_row({row.kind, baseline_line_, &row.baseline}, {row.kind, current_line_, &row.current});
+        write_row({row.kind, false, baseline_line_, &row.baseline}, {row.kind, false, current_line_, &row.current});
     }
 
     // Only runs of two or more lines are folded, so the text is always plural.
@@ -97,9 +103,9 @@ public:
         std::vector<Cell> right;
         for (const auto& row : block) {
             if (row.kind == DiffRow::Kind::removed) {
-                left.push_back({row.kind, ++baseline_line_, &row.baseline});
+                left.push_back({row.kind, row.shifted, ++baseline_line_, &row.baseline});
             } else {
-                right.push_back({row.kind, ++current_line_, &row.current});
+                right.push_back({row.kind, row.shifted, ++current_line_, &row.current});
             }
         }
         for (std::size_t k = 0; k < std::max(left.size(), right.size()); ++k) {
@@ -160,16 +166,24 @@ void render_table(std::string& out, const std::vector<DiffRow>& rows, std::size_
 std::string render_baseline_diff_html(const std::string& title, const std::vector<DiffRow>& rows, std::size_t context) {
     std::string out;
     append(out, "<section class=\"baseline-diff\">\n<h3>{}</h3>\n", escape_markup(title));
-    const auto removed = static_cast<std::size_t>(
-        std::count_if(rows.begin(), rows.end(), [](const DiffRow& row) { return row.kind == DiffRow::Kind::removed; }));
-    const auto added = static_cast<std::size_t>(
-        std::count_if(rows.begin(), rows.end(), [](const DiffRow& row) { return row.kind == DiffRow::Kind::added; }));
-    if (removed + added == 0) {
+    auto count = [&rows](DiffRow::Kind kind, bool shifted) {
+        return static_cast<std::size_t>(std::count_if(
+            rows.begin(), rows.end(), [&](const DiffRow& row) { return row.kind == kind && row.shifted == shifted; }));
+    };
+    const std::size_t removed = count(DiffRow::Kind::removed, false);
+    const std::size_t added = count(DiffRow::Kind::added, false);
+    const std::size_t shifted = count(DiffRow::Kind::removed, true) + count(DiffRow::Kind::added, true);
+    if (removed + added + shifted == 0) {
         append(out, "<p class=\"note\">No differences from the baseline ({} lines).</p>\n</section>\n", rows.size());
         return out;
     }
-    append(out, "<p class=\"meta\">{} line{} only in the baseline, {} line{} only in this run</p>\n", removed,
+    append(out, "<p class=\"meta\">{} line{} only in the baseline, {} line{} only in this run", removed,
            removed == 1 ? "" : "s", added, added == 1 ? "" : "s");
+    if (shifted > 0) {
+        append(out, "; {} line{} one bucket off (timing at a bucket edge, tolerated)", shifted,
+               shifted == 1 ? "" : "s");
+    }
+    append(out, "</p>\n");
     render_table(out, rows, context);
     append(out, "</section>\n");
     return out;

@@ -29,9 +29,17 @@ struct DiffRow {
     Kind kind = Kind::same;
     std::string baseline;  // empty for added
     std::string current;   // empty for removed
+    // A removed or added line whose same text sits one bucket away on the other side, in the same connection:
+    // a timer firing on a bucket edge (a 25 s refresh at 50 s, a 60 s re-read) lands a millisecond either side
+    // of it depending on when the tap saw the connect. Shown in the report, not counted as a difference.
+    bool shifted = false;
 };
 std::vector<DiffRow> diff_lines(const std::vector<std::string>& baseline, const std::vector<std::string>& current);
+// Differences that are not shifted lines (tolerate_bucket_jitter).
 bool has_differences(const std::vector<DiffRow>& rows);
+// Marks removed and added lines of two normalised traces that only moved to the neighbouring bucket. Lines that
+// moved further, or changed in any other way, stay differences.
+void tolerate_bucket_jitter(std::vector<DiffRow>& rows);
 
 // reports/baselines/<scenario>.<device>.baseline
 std::filesystem::path baseline_path(const std::filesystem::path& directory, const std::string& scenario,

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -234,6 +235,59 @@ TEST(BaselineDiffHtml, NoDifferencesSaysSo) {
     const std::string html = render_baseline_diff_html("t", diff_lines(lines, lines));
     EXPECT_NE(html.find("No differences"), std::string::npos);
     EXPECT_EQ(html.find("<table"), std::string::npos);
+}
+
+// A normalised trace with the header that names its bucket, one connection, and the given bucketed lines.
+Lines trace_with(const Lines& lines) {
+    Lines out{"# scenario s device d bucket 10s from each connect", "connection"};
+    out.insert(out.end(), lines.begin(), lines.end());
+    return out;
+}
+
+std::vector<DiffRow> jitter_tolerant_diff(const Lines& baseline, const Lines& current) {
+    auto rows = diff_lines(trace_with(baseline), trace_with(current));
+    tolerate_bucket_jitter(rows);
+    return rows;
+}
+
+TEST(BucketJitter, ALineOneBucketOffIsShiftedNotADifference) {
+    const auto rows = jitter_tolerant_diff({"  c+0s > read 1200 x16", "  c+60s > read 100 x79"},
+                                           {"  c+0s > read 1200 x16", "  c+50s > read 100 x79"});
+    EXPECT_FALSE(has_differences(rows));
+    EXPECT_EQ(std::count_if(rows.begin(), rows.end(), [](const DiffRow& row) { return row.shifted; }), 2);
+    const std::string html = render_baseline_diff_html("t", rows);
+    EXPECT_NE(html.find("2 lines one bucket off"), std::string::npos);
+    EXPECT_NE(html.find("class=\"shifted\""), std::string::npos);
+}
+
+TEST(BucketJitter, ALineThatMovedTwoBucketsIsADifference) {
+    EXPECT_TRUE(has_differences(jitter_tolerant_diff({"  c+60s > read 100 x79"}, {"  c+40s > read 100 x79"})));
+}
+
+TEST(BucketJitter, AChangedLineInTheNextBucketIsADifference) {
+    EXPECT_TRUE(
+        has_differences(jitter_tolerant_diff({"  c+60s > write 1210 [0x4180]"}, {"  c+50s > write 1210 [0x4120]"})));
+}
+
+TEST(BucketJitter, ALineMissingFromItsBucketButPresentNextDoorIsTolerated) {
+    // Polled every second, the read is in both buckets; the write moved from 50 s to 40 s, where a write
+    // already was.
+    const auto rows = jitter_tolerant_diff({"  c+40s > write 1210", "  c+50s > write 1210"}, {"  c+40s > write 1210"});
+    EXPECT_FALSE(has_differences(rows));
+}
+
+TEST(BucketJitter, TheSameLineInAnotherConnectionDoesNotCount) {
+    auto rows = diff_lines(
+        trace_with({"  c+60s > read 100 x79"}),
+        {"# scenario s device d bucket 10s from each connect", "connection", "connection", "  c+50s > read 100 x79"});
+    tolerate_bucket_jitter(rows);
+    EXPECT_TRUE(has_differences(rows));
+}
+
+TEST(BucketJitter, WithoutAHeaderEveryDifferenceStays) {
+    auto rows = diff_lines({"connection", "  c+60s > a"}, {"connection", "  c+50s > a"});
+    tolerate_bucket_jitter(rows);
+    EXPECT_TRUE(has_differences(rows));
 }
 
 }  // namespace
