@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "drivers/control/prices.hpp"
 #include "drivers/core/clock.hpp"
 
 namespace evhil::control {
@@ -39,12 +40,25 @@ struct ChargerView {
     double min_current_a = 6;   // IEC 61851's minimum, or the installation's
     double max_current_a = 16;  // the lowest of its real limits (cable, station, configuration)
     double voltage_v = 230;
+    double session_energy_kwh = 0;      // delivered since it was plugged in
+    std::optional<double> vehicle_soc;  // %, where a vehicle API (or, in a scenario, the EV model) tells it
+    std::optional<double> vehicle_capacity_kwh;
+};
+
+// Energy prices (drivers/prices/): the import prices as far as they are known, whether they are missing (an API that
+// failed since the last good answer, or none known for now), and the price paid for exporting.
+struct PriceInputs {
+    const PriceSeries* import = nullptr;  // nullptr: no price source configured
+    bool missing = false;                 // a source is configured but has no price for now
+    std::string missing_why;              // "Tibber: HTTP 503 since 12:00"
+    std::optional<double> feed_in_price;  // per kWh, in the import prices' unit
 };
 
 struct ControlInputs {
     TimePoint now{};
     SiteReading site;
     ChargerView charger;
+    PriceInputs prices;
 };
 
 // The Venus /Status a controller may show instead of the charger's own (victron-venus.md 2.4).

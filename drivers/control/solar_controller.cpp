@@ -20,7 +20,7 @@ double seconds(Duration d) {
 SolarSettings parse_solar_settings(const ConfigNode& node) {
     node.allow_keys({"source", "residual_power", "priority_soc", "buffer_soc", "enable_delay", "disable_delay",
                      "min_charge_duration", "hysteresis", "min_plus_solar", "phase_switch_delay", "max_phase_switches",
-                     "default_min_soc"});
+                     "default_min_soc", "smart_cost_limit", "feed_in_priority_limit"});
     SolarSettings s;
     if (auto source = node.optional("source")) {
         s.surplus.source =
@@ -41,7 +41,42 @@ SolarSettings parse_solar_settings(const ConfigNode& node) {
         node.get_duration("phase_switch_delay", s.phase_switch_delay, Duration{0}, std::chrono::hours(1));
     s.max_phase_switches = static_cast<int>(node.get_int("max_phase_switches", s.max_phase_switches, 0, 1000));
     s.default_min_soc = node.get_double("default_min_soc", s.default_min_soc, 0, 100);
+    if (node.has("smart_cost_limit")) {
+        s.smart_cost_limit = node.required("smart_cost_limit").as_double(-1e6, 1e6);
+    }
+    if (node.has("feed_in_priority_limit")) {
+        s.feed_in_priority_limit = node.required("feed_in_priority_limit").as_double(-1e6, 1e6);
+    }
     return s;
+}
+
+std::optional<Decision> SolarController::cheap_grid_price(const ControlInputs& inputs) {
+    const auto& prices = inputs.prices;
+    if (!settings_.smart_cost_limit || prices.import == nullptr || prices.missing) {
+        return std::nullopt;
+    }
+    const PriceSlot* slot = prices.import->at(inputs.now);
+    if (slot == nullptr || slot->price > *settings_.smart_cost_limit) {
+        return std::nullopt;
+    }
+    const auto& charger = inputs.charger;
+    if (!charging_) {
+        charging_ = true;
+        enabled_at_ = inputs.now;
+    }
+    enough_since_.reset();
+    short_since_.reset();
+    if (charger.can_switch_phases && charger.vehicle_phases == 3 && phases_ != 3 &&
+        switches_ < settings_.max_phase_switches) {
+        phases_ = 3;  // the grid carries three phases: the fastest way to use the cheap slot
+        ++switches_;
+    }
+    return Decision{.enabled = true,
+                    .current_a = charger.max_current_a,
+                    .phases = phases_,
+                    .status = ShownStatus::none,
+                    .why = fmt::format("price {:.4g} {} at most the {:.4g} limit: charging from the grid", slot->price,
+                                       prices.import->unit(), *settings_.smart_cost_limit)};
 }
 
 void SolarController::reset() {
@@ -108,6 +143,9 @@ Decision SolarController::decide(const ControlInputs& inputs) {
                 .status = ShownStatus::waiting_for_start,
                 .why = "stopped by the user"};
     }
+    if (auto cheap = cheap_grid_price(inputs)) {
+        return *cheap;
+    }
     const double min_soc = site.min_soc.value_or(settings_.default_min_soc);
     const bool low_soc = site.battery_soc && *site.battery_soc < min_soc;
     double available = 0;
@@ -116,6 +154,10 @@ Decision SolarController::decide(const ControlInputs& inputs) {
         source = "no site reading";
     } else if (low_soc) {
         source = fmt::format("home battery {:.0f} % below its minimum {:.0f} %", *site.battery_soc, min_soc);
+    } else if (settings_.feed_in_priority_limit && inputs.prices.feed_in_price &&
+               *inputs.prices.feed_in_price >= *settings_.feed_in_priority_limit) {
+        source = fmt::format("feed-in pays {:.4g}, at least the {:.4g} limit: exporting", *inputs.prices.feed_in_price,
+                             *settings_.feed_in_priority_limit);
     } else {
         available = available_power_w(site, charger.power_w, settings_.surplus);
         source = fmt::format("surplus {:.0f} W", available);

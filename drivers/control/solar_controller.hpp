@@ -18,7 +18,10 @@
 // stopped it, Low SOC (7) when the home battery is below its minimum SOC, even though the surplus is then also
 // missing (victron-alfen-charger hides Low SOC behind Waiting for sun), and Waiting for sun (4) otherwise.
 //
-// Covered by tests/unit/solar_controller_test.cpp.
+// With prices (smart_cost_limit, feed_in_priority_limit below) a cheap grid slot charges at full current whatever the
+// sun does, and a well-paid feed-in slot exports the surplus instead of charging it.
+//
+// Covered by tests/unit/solar_controller_test.cpp and scenarios/prices/.
 
 #include <optional>
 
@@ -38,6 +41,11 @@ struct SolarSettings {
     Duration phase_switch_delay = std::chrono::minutes(2);
     int max_phase_switches = 6;   // per session (plug-in)
     double default_min_soc = 10;  // %, when the site gives no minimum SOC (victron-alfen-charger's fallback)
+    // With prices known (evcc's smartCostLimit and smartFeedInPriorityLimit), in the import prices' unit: at or below
+    // the cost limit it charges at full current from the grid; at or above the feed-in limit the surplus is exported
+    // rather than charged.
+    std::optional<double> smart_cost_limit;
+    std::optional<double> feed_in_priority_limit;
 };
 // The `solar:` block of `controller:` (docs/configuration.md). Throws ConfigError.
 SolarSettings parse_solar_settings(const ConfigNode& node);
@@ -55,6 +63,8 @@ private:
     // 3→1 or 1→3 once the surplus has asked for it for the phase switch delay.
     void follow_phases(const ControlInputs& inputs, double available);
     Decision waiting(bool low_soc, std::string why) const;
+    // Full current from the grid while the import price is at or below smart_cost_limit.
+    std::optional<Decision> cheap_grid_price(const ControlInputs& inputs);
 
     SolarSettings settings_;
     bool charging_ = false;

@@ -42,7 +42,8 @@ std::vector<int> parse_days(const ConfigNode& node) {
 }  // namespace
 
 WeeklySchedule WeeklySchedule::parse(const ConfigNode& node) {
-    node.allow_keys({"timezone", "windows"});
+    // The Scheduled controller's own keys (schedule_controller.hpp) sit beside the windows.
+    node.allow_keys({"timezone", "windows", "strategy", "plan"});
     auto zone_node = node.required("timezone");
     std::string zone = zone_node.as_string();
     try {
@@ -51,7 +52,8 @@ WeeklySchedule WeeklySchedule::parse(const ConfigNode& node) {
         zone_node.fail(fmt::format("unknown time zone '{}' (a tz database name such as Europe/Amsterdam)", zone));
     }
     std::vector<ChargingWindow> windows;
-    for (const auto& entry : node.required("windows").as_list()) {
+    const auto listed = node.optional("windows");
+    for (const auto& entry : listed ? listed->as_list() : std::vector<ConfigNode>{}) {
         entry.allow_keys({"days", "from", "to", "current"});
         ChargingWindow window;
         window.weekdays =
@@ -68,6 +70,22 @@ WeeklySchedule WeeklySchedule::parse(const ConfigNode& node) {
 
 WeeklySchedule::WeeklySchedule(const std::string& timezone, std::vector<ChargingWindow> windows)
     : timezone_(timezone), zone_(date::locate_zone(timezone)), windows_(std::move(windows)) {}
+
+TimePoint WeeklySchedule::next_local_time(TimePoint after, int minute_of_day) const {
+    // Today's and the next days' wall-clock time: the first after `after`. choose::latest gives a time in the autumn
+    // change's repeated hour its second occurrence, and a time in the spring change's gap the instant after the gap.
+    auto local = zone_->to_local(std::chrono::time_point_cast<std::chrono::seconds>(after));
+    auto day = date::floor<date::days>(local);
+    for (int i = 0; i < 3; ++i) {
+        const auto wall =
+            date::local_seconds{(day + date::days{i}).time_since_epoch()} + std::chrono::minutes(minute_of_day);
+        const auto at = zone_->to_sys(wall, date::choose::latest);
+        if (at > after) {
+            return std::chrono::time_point_cast<Duration>(at);
+        }
+    }
+    return after + std::chrono::hours(24);
+}
 
 const ChargingWindow* WeeklySchedule::window_at(TimePoint at) const {
     // The local wall clock now; a window is judged against the local day it started on (today, or yesterday for one

@@ -40,6 +40,8 @@ public:
 
     // The window `at` falls in, or nullptr.
     const ChargingWindow* window_at(TimePoint at) const;
+    // The first moment after `after` when the local clock shows `minute_of_day` (a plan's deadline).
+    TimePoint next_local_time(TimePoint after, int minute_of_day) const;
     const std::string& timezone() const { return timezone_; }
     const std::vector<ChargingWindow>& windows() const { return windows_; }
 

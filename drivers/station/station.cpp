@@ -240,6 +240,17 @@ control::ChargerView Station::charger_view(Charger& charger) {
         charger.vehicle_phases = drawing == 1 ? 1 : 3;
     }
     view.vehicle_phases = charger.vehicle_phases.value_or(3);
+    if (!view.plugged_in) {
+        charger.plug_in_energy_wh.reset();
+    } else if (!charger.plug_in_energy_wh) {
+        charger.plug_in_energy_wh = status.energy_wh;
+    }
+    view.session_energy_kwh = (status.energy_wh - charger.plug_in_energy_wh.value_or(status.energy_wh)) / 1000;
+    if (vehicle_source_ && view.plugged_in) {
+        auto vehicle = vehicle_source_(charger.config.id);
+        view.vehicle_soc = vehicle.soc;
+        view.vehicle_capacity_kwh = vehicle.capacity_kwh;
+    }
     view.can_switch_phases = charger.config.phase_switching;
     view.min_current_a = charger.config.limits.min_current_a;
     view.max_current_a = std::isfinite(charger.command.ceiling_a) && charger.command.ceiling_a > 0
@@ -248,15 +259,21 @@ control::ChargerView Station::charger_view(Charger& charger) {
     return view;
 }
 
+control::PriceInputs Station::prices() const {
+    return price_source_ != nullptr ? price_source_->prices(executor_.now()) : control::PriceInputs{};
+}
+
 double Station::scheduled_request(Charger& charger) {
     control::ControlInputs in;
     in.now = executor_.now();
     in.charger = charger_view(charger);
+    in.prices = prices();
     auto decision = charger.schedule->decide(in);
     if (decision.enabled != charger.decision.enabled) {
         log::get("station")->info("{}: {} ({})", charger.config.id, decision.enabled ? "scheduled charging" : "waiting",
                                   decision.why);
     }
+    charger.controller_starts += decision.enabled && !charger.decision.enabled ? 1 : 0;
     charger.decision = decision;
     return decision.enabled ? decision.current_a : 0.0;
 }
@@ -269,13 +286,14 @@ double Station::auto_request(Charger& charger, double& claimed_w) {
     in.site.pv_w -= claimed_w;  // what chargers before it took is no longer surplus
     in.site.grid_w += claimed_w;
     in.charger = charger_view(charger);
+    in.prices = prices();
     const auto& view = in.charger;
     auto decision = charger.solar->decide(in);
     if (decision.enabled != charger.decision.enabled) {
         log::get("station")->info("{}: {} ({})", charger.config.id, decision.enabled ? "solar charging" : "waiting",
                                   decision.why);
     }
-    charger.auto_starts += decision.enabled && !charger.decision.enabled ? 1 : 0;
+    charger.controller_starts += decision.enabled && !charger.decision.enabled ? 1 : 0;
     charger.decision = decision;
     double amps = decision.enabled ? decision.current_a : 0.0;
     const int phases = std::min(decision.phases, view.vehicle_phases);

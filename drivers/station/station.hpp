@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "drivers/chargers/common/charger_driver.hpp"
+#include "drivers/control/price_source.hpp"
 #include "drivers/control/site_meter.hpp"
 #include "drivers/control/solar_controller.hpp"
 #include "drivers/core/executor.hpp"
@@ -64,9 +65,10 @@ public:
         std::unique_ptr<control::SolarController> solar;
         std::unique_ptr<control::ScheduleController> schedule;
         control::Decision decision;
-        std::optional<int> sent_phases;     // the phases the driver was last told, where it switches
-        std::uint64_t auto_starts = 0;      // times Auto started charging (the contactor closes)
-        std::optional<int> vehicle_phases;  // what its vehicle showed it draws on, offered three; until unplugged
+        std::optional<int> sent_phases;           // the phases the driver was last told, where it switches
+        std::uint64_t controller_starts = 0;      // times Auto or Scheduled started charging (the contactor closes)
+        std::optional<int> vehicle_phases;        // what its vehicle showed it draws on, offered three; until unplugged
+        std::optional<double> plug_in_energy_wh;  // its meter when the vehicle was plugged in: the session's start
     };
 
     // Builds every driver from the charger table; throws ConfigError for settings a kind refuses.
@@ -93,6 +95,12 @@ public:
     bool mode_available(ChargeMode mode) const;
     // The site's readings for Auto; the meter must outlive the station or be detached with nullptr.
     void set_site_meter(const control::SiteMeter* meter) { site_meter_ = meter; }
+    // Prices for Scheduled and Auto; the source must outlive the station or be detached with nullptr.
+    void set_price_source(const control::PriceSource* source) { price_source_ = source; }
+    // The vehicles' SOC and capacity, where a vehicle API tells them (a plan with a SOC goal needs them).
+    void set_vehicle_source(std::function<control::VehicleReading(const std::string& charger_id)> source) {
+        vehicle_source_ = std::move(source);
+    }
     // Throws std::out_of_range for an unknown id.
     const UserSettings& user(const std::string& id) const;
     std::map<std::string, UserSettings> user_settings() const;
@@ -127,6 +135,7 @@ private:
     double auto_request(Charger& charger, double& claimed_w);
     // What a controller sees of a charger now.
     control::ChargerView charger_view(Charger& charger);
+    control::PriceInputs prices() const;
     double scheduled_request(Charger& charger);
 
     Executor& executor_;
@@ -135,6 +144,8 @@ private:
     SafetyLimiter limiter_;
     control::ManualController controller_;
     const control::SiteMeter* site_meter_ = nullptr;
+    const control::PriceSource* price_source_ = nullptr;
+    std::function<control::VehicleReading(const std::string&)> vehicle_source_;
     std::vector<Charger> chargers_;
     bool running_ = false;
     bool safe_state_ = false;

@@ -114,7 +114,7 @@ StationConfig parse_station_config(const ConfigNode& root, const StationSchema& 
             "type: auto needs the Auto settings: a solar: block (solar: {} for the defaults)");
     }
     if (auto schedule = controller.optional("schedule")) {
-        config.controller.schedule = control::WeeklySchedule::parse(*schedule);
+        config.controller.schedule = control::parse_scheduled_settings(*schedule);
     } else if (config.controller.type == "scheduled") {
         controller.required("type").fail("type: scheduled needs its windows: a schedule: block");
     }

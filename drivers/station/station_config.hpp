@@ -58,7 +58,7 @@ struct ControllerConfig {
     std::string type = "manual";  // the mode every charger starts in: manual or auto
     control::ManualSettings manual;
     std::optional<control::SolarSettings> solar;      // Auto's settings; without them Auto is refused
-    std::optional<control::WeeklySchedule> schedule;  // Scheduled's windows; without them Scheduled is refused
+    std::optional<control::ScheduledSettings> schedule;  // Scheduled's settings; without them Scheduled is refused
     ConfigNode node;
 };
 

@@ -164,7 +164,7 @@ void Testbed::add_signals() {
         add("controller.setpoint", "A", [&charger] { return charger.request_a; });
         add("limiter.command", "A", [&charger] { return charger.command.current_a; });
         if (charger.solar) {
-            add("controller.starts", "", [&charger] { return static_cast<double>(charger.auto_starts); });
+            add("controller.starts", "", [&charger] { return static_cast<double>(charger.controller_starts); });
             add("controller.phase_switches", "",
                 [&charger] { return static_cast<double>(charger.solar->phase_switches()); });
             add("controller.phases", "", [&charger] { return static_cast<double>(charger.decision.phases); });

@@ -75,7 +75,7 @@ TEST(WeeklySchedule, ParsingRefusesAnUnknownZoneAndAMalformedTime) {
 }
 
 TEST(ScheduleController, ChargesInAWindowAndShowsWaitingForStartOutside) {
-    ScheduleController controller(WeeklySchedule("UTC", {{every_day, 60, 120, 8.0}}));
+    ScheduleController controller({WeeklySchedule("UTC", {{every_day, 60, 120, 8.0}}), std::nullopt, std::nullopt});
     ControlInputs in;
     in.charger.plugged_in = true;
     in.charger.user_enabled = true;
