@@ -23,6 +23,7 @@ packages=(
     mbpoll
     tshark
     python3  # the CLI tests check results.json with short Python snippets
+    curl  # the price API simulator tests query them over HTTPS
 )
 
 missing=()

@@ -150,7 +150,10 @@ ChargePlan plan_charging(const ChargeGoal& goal, const PlannerSettings& settings
         }
         // The last slot is cut to what is still needed, at its end: charging then does not start early in a dear
         // slot, and planning again a minute later finds the same cut.
-        slot.start = std::max(slot.start, slot.end - (plan.needed - covered));
+        const bool running = vehicle.charging && slot.start <= now && now < slot.end;
+        if (!running) {
+            slot.start = std::max(slot.start, slot.end - (plan.needed - covered));
+        }
         plan.slots.push_back(slot);
         covered += slot.end - slot.start;
         const double kwh = std::min(energy_left, full_power_w * to_seconds(slot.end - slot.start) / 3.6e6);
@@ -159,8 +162,10 @@ ChargePlan plan_charging(const ChargeGoal& goal, const PlannerSettings& settings
     }
     std::sort(plan.slots.begin(), plan.slots.end(),
               [](const PlannedSlot& a, const PlannedSlot& b) { return a.start < b.start; });
+    // The cost in the prices' currency: "EUR/kWh" × kWh.
+    const std::string currency = prices.unit().substr(0, prices.unit().find('/'));
     plan.why = fmt::format("{:.1f} kWh in {} slots, about {:.4g} {}{}", need->energy_kwh, plan.slots.size(),
-                           plan.estimated_cost, prices.unit(), plan.charges_at(now) ? ": charging now" : "");
+                           plan.estimated_cost, currency, plan.charges_at(now) ? ": charging now" : "");
     return plan;
 }
 

@@ -46,6 +46,10 @@ struct VehicleProgress {
     double session_energy_kwh = 0;
     std::optional<double> soc;  // %
     std::optional<double> capacity_kwh;
+    // Charging now under this plan: the stretch it charges in is kept whole rather than cut to the need. Cutting it
+    // again on every cycle would stop the charge whenever the shrinking need moves the cut past now, and start it
+    // again a cycle later: a contactor flapping every minute.
+    bool charging = false;
 };
 
 struct PlannedSlot {

@@ -43,6 +43,7 @@ struct ChargerView {
     double session_energy_kwh = 0;      // delivered since it was plugged in
     std::optional<double> vehicle_soc;  // %, where a vehicle API (or, in a scenario, the EV model) tells it
     std::optional<double> vehicle_capacity_kwh;
+    std::optional<double> vehicle_max_current_a;  // its on-board charger's limit, where a vehicle API tells it
 };
 
 // Energy prices (drivers/prices/): the import prices as far as they are known, whether they are missing (an API that

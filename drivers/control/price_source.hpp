@@ -16,6 +16,8 @@ public:
 struct VehicleReading {
     std::optional<double> soc;  // %
     std::optional<double> capacity_kwh;
+    std::optional<int> phases;  // its on-board charger's (1 or 3)
+    std::optional<double> max_current_a;
 };
 
 }  // namespace evhil::control

@@ -61,13 +61,15 @@ Decision ScheduleController::from_plan(const ControlInputs& inputs) {
     const auto& plan = *settings_.plan;
     const TimePoint deadline = settings_.schedule.next_local_time(*plugged_at_, plan.goal.by_minute);
     VehicleProgress vehicle{charger.session_energy_kwh, charger.vehicle_soc,
-                            charger.vehicle_capacity_kwh ? charger.vehicle_capacity_kwh : plan.capacity_kwh};
+                            charger.vehicle_capacity_kwh ? charger.vehicle_capacity_kwh : plan.capacity_kwh, charging_};
     const int phases = std::min(charger.phases, charger.vehicle_phases);
-    const double full_power_w = charger.max_current_a * phases * charger.voltage_v;
+    const double amps = std::min(charger.max_current_a, charger.vehicle_max_current_a.value_or(charger.max_current_a));
+    const double full_power_w = amps * phases * charger.voltage_v;
     static const PriceSeries no_prices;
     const bool priced = prices_usable(inputs.prices);
     plan_ = plan_charging(plan.goal, plan.settings, vehicle, full_power_w, priced ? *inputs.prices.import : no_prices,
                           inputs.now, deadline);
+    charging_ = false;
     if (plan_.goal_reached) {
         return wait("plan: goal reached");
     }
@@ -80,6 +82,7 @@ Decision ScheduleController::from_plan(const ControlInputs& inputs) {
         if (!plan_.late && now_slot != nullptr && !now_slot->price) {
             return from_windows(inputs, "plan: no price known now, fallback: ");
         }
+        charging_ = true;
         return charge(charger, charger.max_current_a, "plan: " + plan_.why);
     }
     return wait("plan: " + plan_.why);

@@ -35,7 +35,10 @@ class ScheduleController final : public Controller {
 public:
     explicit ScheduleController(ScheduledSettings settings) : settings_(std::move(settings)) {}
     Decision decide(const ControlInputs& inputs) override;
-    void reset() override { plugged_at_.reset(); }
+    void reset() override {
+        plugged_at_.reset();
+        charging_ = false;
+    }
     const ScheduledSettings& settings() const { return settings_; }
     // The last plan made (empty without a plan), for the reports.
     const ChargePlan& plan() const { return plan_; }
@@ -47,6 +50,7 @@ private:
     ScheduledSettings settings_;
     std::optional<TimePoint> plugged_at_;  // T is the first `by` after this
     ChargePlan plan_;
+    bool charging_ = false;  // the plan's last decision was to charge
 };
 
 }  // namespace evhil::control

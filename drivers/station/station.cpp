@@ -250,6 +250,9 @@ control::ChargerView Station::charger_view(Charger& charger) {
         auto vehicle = vehicle_source_(charger.config.id);
         view.vehicle_soc = vehicle.soc;
         view.vehicle_capacity_kwh = vehicle.capacity_kwh;
+        view.vehicle_max_current_a = vehicle.max_current_a;
+        // What the vehicle showed on the wire wins; until it has, what its API says.
+        view.vehicle_phases = charger.vehicle_phases.value_or(vehicle.phases.value_or(view.vehicle_phases));
     }
     view.can_switch_phases = charger.config.phase_switching;
     view.min_current_a = charger.config.limits.min_current_a;

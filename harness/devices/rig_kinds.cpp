@@ -10,6 +10,7 @@
 #include "harness/devices/mqtt/run_broker.hpp"
 #include "harness/devices/mqtt_json/mqtt_json_rig.hpp"
 #include "harness/devices/rig.hpp"
+#include "harness/devices/tariffs/tariff_rig.hpp"
 #include "harness/scenario/faults.hpp"
 
 namespace evhil::harness {
@@ -43,6 +44,9 @@ const std::vector<FaultSpec>* rig_faults(const std::string& type) {
     }
     if (type == mqtt_device) {
         return &RunBroker::faults();
+    }
+    if (type == tariff_device) {
+        return &TariffRig::faults();  // the price API of a scenario's tariff: section
     }
     for (const auto& kind : rig_kinds) {
         if (type == kind.type) {

@@ -60,6 +60,7 @@ public:
 
     void run() {
         auto& executor = run_.executor;
+        record_decisions();
         run_.station->start();
         if (run_.gx) {
             run_.gx->start();
@@ -78,9 +79,16 @@ public:
             if (run_.gx) {
                 run_.gx->update(run_.gx_inputs(), scenario_.physics_step);
             }
+            if (run_.tariff) {
+                run_.tariff->step(scenario_.physics_step, ev_power, run_.site_sample.grid_w);
+            }
         });
         for (const auto& action : scenario_.timeline) {
             executor.schedule_at(scenario_.start + action.at, [this, action] { perform(action, true); });
+        }
+        if (run_.tariff) {
+            // After the timeline's actions at 0 s, so that a price API failing from the start fails the first request.
+            executor.schedule_at(scenario_.start, [this] { run_.tariff->start(); });
         }
         auto samples = static_cast<std::size_t>(scenario_.duration / scenario_.record_interval) + 2;
         run_.recorder.reserve(samples);
@@ -95,6 +103,9 @@ public:
         }
         if (run_.homeassistant) {
             run_.homeassistant->stop();
+        }
+        if (run_.tariff) {
+            run_.tariff->stop();
         }
         if (run_.gx) {
             run_.gx->stop();
@@ -191,6 +202,9 @@ private:
         if (run_.homeassistant) {
             result_.metrics.merge(run_.homeassistant->metrics());
         }
+        if (run_.tariff) {
+            result_.metrics.merge(run_.tariff->metrics());
+        }
         if (run_.broker) {
             result_.metrics["mqtt.restarts"] = static_cast<double>(run_.broker->restarts());
         }
@@ -204,6 +218,10 @@ private:
         }
         if (action.device == mqtt_device) {
             perform_on_broker(action, on);
+            return;
+        }
+        if (action.device == tariff_device) {
+            perform_on_tariff(action, on);
             return;
         }
         if (action.what.starts_with("mqtt_") || action.what.starts_with("ha_")) {
@@ -257,6 +275,19 @@ private:
                     device.link_restored.push_back(run_.executor.now());
                 }
             }
+        }
+        record_event(on ? action.id : action.id + " ends");
+        if (on && action.what == "fault" && action.fault_for) {
+            run_.executor.schedule_after(*action.fault_for, [this, action] { perform(action, false); });
+        }
+    }
+
+    // The price API fails (outage, drop, slow, malformed) and recovers.
+    void perform_on_tariff(const Action& action, bool on) {
+        bool switch_on = on && action.what == "fault";
+        if (!run_.tariff->set_fault(action, switch_on)) {
+            throw std::runtime_error(fmt::format("{}:{}: fault '{}' is not applied by the price API", scenario_.file,
+                                                 action.line, action.fault));
         }
         record_event(on ? action.id : action.id + " ends");
         if (on && action.what == "fault" && action.fault_for) {
@@ -326,6 +357,28 @@ private:
             }
         }
         record_event(on ? action.id : action.id + " ends");
+    }
+
+    // Every change of a controller's mind goes into the report's events with its reason: a start, a stop, a new status
+    // (Low SOC, Waiting for sun), and prices going missing and coming back.
+    void record_decisions() {
+        run_.station->on_status([this](const station::Station::Charger& charger) {
+            const auto& decision = charger.decision;
+            auto& last = decisions_[charger.config.id];
+            const std::pair<bool, int> now{decision.enabled, static_cast<int>(decision.status)};
+            if ((charger.solar || charger.schedule) && (!last || *last != now) && !decision.why.empty()) {
+                record_event(fmt::format("{}: {} ({})", charger.config.id,
+                                         decision.enabled ? "charging" : "not charging", decision.why));
+            }
+            last = now;
+            if (run_.tariff) {
+                const auto prices = run_.tariff->source().prices(run_.executor.now());
+                if (prices.missing != prices_missing_) {
+                    record_event(prices.missing ? "prices missing: " + prices.missing_why : "prices known again");
+                    prices_missing_ = prices.missing;
+                }
+            }
+        });
     }
 
     void record_event(const std::string& text) { result_.events.push_back(TimelineEvent{seconds_since_start(), text}); }
@@ -405,6 +458,8 @@ private:
     ScenarioResult& result_;
     Testbed run_;
     std::set<std::string> not_performed_;  // event labels of actions skipped or not confirmed on a bench
+    std::map<std::string, std::optional<std::pair<bool, int>>> decisions_;  // per charger: enabled, status
+    bool prices_missing_ = false;
 };
 
 }  // namespace

@@ -101,6 +101,17 @@ Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint6
     if (gx && scenario.station.controller.solar) {
         station->set_site_meter(&gx->site_meter());  // before the station starts: type: auto needs it
     }
+    if (scenario.tariff) {
+        tariff = std::make_unique<TariffRig>(executor, options.target, parse_tariff_spec(*scenario.tariff),
+                                             rng.fork("tariff"));
+        station->set_price_source(&tariff->source());
+    }
+    // A vehicle API's view for the planner: the EV model's SOC, capacity, phases and current limit.
+    station->set_vehicle_source([this](const std::string& id) {
+        const auto& ev = *find(id).ev;
+        return control::VehicleReading{ev.soc() * 100.0, ev.settings().capacity_kwh, ev.settings().phases,
+                                       ev.settings().max_current_a};
+    });
     if (scenario.homeassistant) {
         homeassistant = std::make_unique<HomeAssistantRig>(executor, *station, *scenario.homeassistant, mqtt_broker(),
                                                            rng.fork("homeassistant"));
@@ -145,6 +156,9 @@ void Testbed::add_signals() {
     if (homeassistant) {
         homeassistant->add_signals(add_site_signal);
     }
+    if (tariff) {
+        tariff->add_signals(add_site_signal);
+    }
     if (broker) {
         add_site_signal("mqtt.restarts", "", [this] { return static_cast<double>(broker->restarts()); });
     }
@@ -163,8 +177,10 @@ void Testbed::add_signals() {
         const auto& charger = *station->find(device.spec->id);
         add("controller.setpoint", "A", [&charger] { return charger.request_a; });
         add("limiter.command", "A", [&charger] { return charger.command.current_a; });
-        if (charger.solar) {
+        if (charger.solar || charger.schedule) {
             add("controller.starts", "", [&charger] { return static_cast<double>(charger.controller_starts); });
+        }
+        if (charger.solar) {
             add("controller.phase_switches", "",
                 [&charger] { return static_cast<double>(charger.solar->phase_switches()); });
             add("controller.phases", "", [&charger] { return static_cast<double>(charger.decision.phases); });

@@ -13,6 +13,7 @@
 #include "harness/devices/homeassistant/home_assistant_rig.hpp"
 #include "harness/devices/mqtt/run_broker.hpp"
 #include "harness/devices/rig.hpp"
+#include "harness/devices/tariffs/tariff_rig.hpp"
 #include "harness/recording/recorder.hpp"
 #include "harness/run/invariants.hpp"
 #include "harness/run/runner.hpp"
@@ -68,6 +69,7 @@ struct Testbed {
     std::unique_ptr<station::Station> station;
     std::unique_ptr<GxRig> gx;                        // with a gx: section
     std::unique_ptr<HomeAssistantRig> homeassistant;  // with a homeassistant: section
+    std::unique_ptr<TariffRig> tariff;                // with a tariff: section
     Recorder recorder;
 
 private:

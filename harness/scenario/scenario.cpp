@@ -170,7 +170,7 @@ Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
     auto root = ConfigNode::load_file(path);
     root.allow_keys({"name", "description", "targets", "duration", "start", "record_interval", "physics_step",
                      "devices", "circuits", "site", "ev", "controller", "timeline", "expect", "timing_tolerance", "gx",
-                     "homeassistant"});
+                     "homeassistant", "tariff"});
     Scenario scenario;
     scenario.file = path;
     scenario.name = root.get_string("name", std::filesystem::path(path).stem().string());
@@ -253,9 +253,11 @@ Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
                                            return homeassistant::parse_home_assistant_settings(*homeassistant);
                                        }();
     }
+    scenario.tariff = root.optional("tariff");
     const SiteParts site{.gx = scenario.gx.has_value(),
                          .gx_mqtt = scenario.gx_mqtt.has_value(),
-                         .homeassistant = scenario.homeassistant.has_value()};
+                         .homeassistant = scenario.homeassistant.has_value(),
+                         .tariff = scenario.tariff.has_value()};
     if (auto timeline = root.optional("timeline")) {
         for (const auto& entry : timeline->as_list()) {
             scenario.timeline.push_back(parse_action(entry, scenario.duration, scenario.devices, faults, site));

@@ -43,6 +43,7 @@ struct FaultSpec;
 // Parts of the site that faults name besides the charger devices: the GX of a gx: section, and the run's MQTT broker.
 inline constexpr const char* gx_device = "gx";
 inline constexpr const char* mqtt_device = "mqtt";
+inline constexpr const char* tariff_device = "tariff";  // the price API of a tariff: section
 
 struct Action {
     Duration at{0};
@@ -111,6 +112,9 @@ struct Scenario {
     // Home Assistant discovery (the homeassistant: section as evchargerd reads it, on the run's broker), with Home
     // Assistant as a client of that broker (harness/devices/homeassistant/).
     std::optional<homeassistant::HomeAssistantSettings> homeassistant;
+    // The price API (the tariff: section as harness/devices/tariffs/tariff_rig.hpp reads it), kept as its node: the
+    // rig parses it, so that the scenario layer does not depend on the simulators' settings.
+    std::optional<ConfigNode> tariff;
     std::vector<Action> timeline;
     std::vector<Expectation> expectations;
 };

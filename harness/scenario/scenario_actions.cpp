@@ -21,12 +21,12 @@ bool is_device_action(const std::string& what) {
            what == "drive";
 }
 
-// A device action names its device, or acts on the only one. With a gx: section a fault may name the GX; any fault
-// may name the run's MQTT broker.
-std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>& devices, bool has_gx) {
+// A device action names its device, or acts on the only one. With a gx: section a fault may name the GX, with a
+// tariff: section the price API; any fault may name the run's MQTT broker.
+std::string action_device(const ConfigNode& node, const std::vector<DeviceSpec>& devices, const SiteParts& site) {
     if (auto device = node.optional("device")) {
         auto id = device->as_string();
-        if ((has_gx && id == gx_device) || id == mqtt_device) {
+        if ((site.gx && id == gx_device) || (site.tariff && id == tariff_device) || id == mqtt_device) {
             return id;
         }
         bool known = std::any_of(devices.begin(), devices.end(), [&](const DeviceSpec& d) { return d.id == id; });
@@ -134,7 +134,7 @@ Action parse_action(const ConfigNode& node, Duration duration, const std::vector
     std::vector<std::string> allowed{"at", "do", "id", "every", "until", "on_days"};
     if (is_device_action(action.what)) {
         allowed.push_back("device");
-        action.device = action_device(node, devices, has_gx);
+        action.device = action_device(node, devices, site);
     }
     if (action.what == "set_current") {
         allowed.push_back("current");
@@ -183,7 +183,7 @@ Action parse_action(const ConfigNode& node, Duration duration, const std::vector
         auto fault_node = node.required("fault");
         action.fault = fault_node.as_string();
         std::string type = action.device;
-        if (action.device != gx_device && action.device != mqtt_device) {
+        if (action.device != gx_device && action.device != mqtt_device && action.device != tariff_device) {
             type = std::find_if(devices.begin(), devices.end(), [&](const DeviceSpec& d) {
                        return d.id == action.device;
                    })->type;

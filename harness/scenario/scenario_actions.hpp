@@ -14,6 +14,7 @@ struct SiteParts {
     bool gx = false;
     bool gx_mqtt = false;
     bool homeassistant = false;
+    bool tariff = false;
 };
 
 Action parse_action(const ConfigNode& node, Duration duration, const std::vector<DeviceSpec>& devices,

@@ -7,11 +7,8 @@
 // evchargerd-mqtt-paho.so (built beside evchargerd) with dlopen and asks it for a transport. The tests, the harness
 // and the simulators link the adapter directly.
 //
-// Where the module is looked for, first found wins:
-//   1. $EVCHARGERD_MODULE_DIR
-//   2. the folder of the running evchargerd (the build folder; /data/etc/evchargerd on Venus OS)
-//   3. <that folder>/../lib/evchargerd (/usr/lib/evchargerd for /usr/bin/evchargerd)
-// A module that cannot be found or loaded is a std::runtime_error naming every place tried and dlerror()'s reason.
+// Where the module is looked for: drivers/core/module_loader.hpp. A module that cannot be found or loaded is a
+// std::runtime_error naming every place tried and dlerror()'s reason.
 //
 // Covered by tests/cli/evchargerd_links_test.sh (evchargerd links neither paho nor OpenSSL) and by every evchargerd
 // test with a broker (tests/cli/evchargerd_*_test.sh).
