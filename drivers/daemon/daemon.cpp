@@ -6,6 +6,7 @@
 
 #include "drivers/core/log.hpp"
 #include "drivers/daemon/state_file.hpp"
+#include "drivers/transport/http/https_module.hpp"
 #include "drivers/transport/mqtt/paho_module.hpp"
 
 namespace evhil::daemon {
@@ -42,6 +43,12 @@ Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
             executor_, *bridge_bus_, *bridge_client_,
             venus::VenusMqttBridgeSettings{.portal_id = config_.venus_mqtt->portal_id}, Rng(seed).fork("bridge"));
     }
+    if (config_.prices) {
+        price_port_ = http::load_https_client(executor_, config_.prices->https);
+        prices_ = std::make_unique<prices::PriceFeed>(executor_, *price_port_, prices::make_price_api(*config_.prices),
+                                                      *config_.prices, Rng(seed).fork("prices"));
+        station_->set_price_source(prices_.get());
+    }
     if (config_.homeassistant) {
         homeassistant_client_ = std::make_unique<mqtt::MqttClient>(
             executor_, mqtt::load_paho_transport(executor_), config_.homeassistant->broker,
@@ -59,6 +66,9 @@ int Daemon::run() {
     wait_for_signal();
     if (meter_) {
         meter_->start();
+    }
+    if (prices_) {
+        prices_->start();
     }
     station_->start();
     if (venus_) {
@@ -137,6 +147,9 @@ void Daemon::finish_shutdown(TimePoint deadline) {
     }
     if (meter_) {
         meter_->stop();
+    }
+    if (prices_) {
+        prices_->stop();
     }
     station_->stop();
     executor_.stop();

@@ -13,8 +13,10 @@
 #include "drivers/core/executor.hpp"
 #include "drivers/daemon/daemon_config.hpp"
 #include "drivers/meters/victron_system/victron_system_meter.hpp"
+#include "drivers/prices/price_feed.hpp"
 #include "drivers/station/real_port_provider.hpp"
 #include "drivers/station/station.hpp"
+#include "drivers/transport/http/http_port.hpp"
 #include "drivers/venus/dbus_venus_bus.hpp"
 #include "drivers/venus/venus_mqtt_bridge.hpp"
 #include "drivers/venus/venus_output.hpp"
@@ -58,6 +60,8 @@ private:
     std::unique_ptr<venus::VenusMqttBridge> bridge_;
     std::unique_ptr<mqtt::MqttClient> homeassistant_client_;
     std::unique_ptr<homeassistant::HomeAssistantDiscovery> homeassistant_;
+    std::unique_ptr<http::HttpPort> price_port_;  // evchargerd-https.so's client, loaded only with prices:
+    std::unique_ptr<prices::PriceFeed> prices_;
     std::unique_ptr<boost::asio::signal_set> signals_;
     bool shutting_down_ = false;
 };

@@ -12,7 +12,7 @@ DaemonConfig load_daemon_config(const std::string& path) {
     auto root = ConfigNode::load_file(path);
     root.expect_map();
     root.allow_keys({"devices", "circuits", "controller", "log", "state", "shutdown_timeout", "venus", "venus_mqtt",
-                     "homeassistant"});
+                     "homeassistant", "prices"});
     DaemonConfig config;
     config.station = station::parse_station_config(root, {.extra_device_keys = {}, .endpoint_required = true});
     if (auto log = root.optional("log")) {
@@ -58,6 +58,9 @@ DaemonConfig load_daemon_config(const std::string& path) {
             section->fail("no usable portal_id (12 lower-case hex digits on a GX): give one");
         }
         config.venus_mqtt = std::move(bridge);
+    }
+    if (auto section = root.optional("prices")) {
+        config.prices = prices::parse_price_feed_config(*section);
     }
     if (auto section = root.optional("homeassistant")) {
         section->expect_map();

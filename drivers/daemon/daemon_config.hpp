@@ -8,6 +8,7 @@
 //   venus: {bus: system}                       # an evcharger service per charger on the Victron bus
 //   venus_mqtt: {broker: {host: 127.0.0.1}, portal_id: 0123456789ab}   # the bus mirrored as a GX's Venus MQTT
 //   homeassistant: {broker: {host: 127.0.0.1, port: 1883}, discovery_prefix: homeassistant, base_topic: evchargerd}
+//   prices: {provider: tibber, token: "..."}   # energy prices for Scheduled and Auto (drivers/prices/price_feed.hpp)
 //
 // Every problem is a ConfigError "FILE:LINE:COL: message" (an unknown key, a wrong type, a value out of range, a
 // missing field); evchargerd prints it and exits 2.
@@ -19,6 +20,7 @@
 
 #include "drivers/core/clock.hpp"
 #include "drivers/homeassistant/home_assistant.hpp"
+#include "drivers/prices/price_feed.hpp"
 #include "drivers/station/station_config.hpp"
 #include "drivers/transport/mqtt/mqtt_types.hpp"
 #include "drivers/venus/evcharger_settings.hpp"
@@ -50,6 +52,7 @@ struct DaemonConfig {
         homeassistant::HomeAssistantSettings settings;
     };
     std::optional<HomeAssistant> homeassistant;
+    std::optional<prices::PriceFeedConfig> prices;
 };
 
 // The portal id of this machine as dbus-flashmq finds it: the first line of /data/venus/unique-id on Venus OS, else

@@ -21,7 +21,11 @@ std::optional<std::string> graphql_error(const json& body) {
     return std::nullopt;
 }
 
+// An error page from a proxy or load balancer says nothing the status does not: it is not quoted into the log.
 std::string excerpt(const std::string& body) {
+    if (body.find_first_not_of(" \t\r\n") != std::string::npos && body[body.find_first_not_of(" \t\r\n")] == '<') {
+        return "an HTML page";
+    }
     return body.size() <= 80 ? body : body.substr(0, 80) + "…";
 }
 
