@@ -105,7 +105,7 @@ void PriceFeed::schedule(Duration delay) {
     if (timer_ != 0) {
         executor_.cancel(timer_);
     }
-    timer_ = executor_.schedule_after(std::max(delay, minimum_refresh), [this] {
+    timer_ = executor_.schedule_after(delay, [this] {
         timer_ = 0;
         fetch();
     });
@@ -141,7 +141,7 @@ void PriceFeed::on_answer(std::optional<control::PriceSeries> series, const std:
         backoff_.reset();
         auto boundary = series_->next_boundary(now);
         if (running_) {
-            schedule(boundary ? *boundary - now : std::chrono::minutes(15));
+            schedule(std::max(boundary ? *boundary - now : std::chrono::minutes(15), minimum_refresh));
         }
         return;
     }

@@ -32,6 +32,7 @@ struct Day {
         ControlInputs in{.now = now, .site = sunny(surplus_w + 500, 500, charger.power_w), .charger = charger};
         in.site.battery_soc = soc;
         in.site.min_soc = min_soc;
+        in.prices = prices;
         last = controller.decide(in);
         charger.phases = last.phases;
         charger.power_w = last.enabled ? last.current_a * std::min(last.phases, charger.vehicle_phases) * 230 : 0;
@@ -54,6 +55,7 @@ struct Day {
     Decision last;
     std::optional<double> soc;
     std::optional<double> min_soc;
+    PriceInputs prices;
 };
 
 TEST(Surplus, SystemPathsCountAllPvAndLeaveOutTheChargersOwnPower) {
@@ -241,6 +243,44 @@ TEST(SolarController, UnpluggingStartsANewSession) {
     day.step(6000);
     EXPECT_EQ(day.controller.phase_switches(), 0);
     EXPECT_FALSE(day.last.enabled);
+}
+
+// One price all day from the epoch the Day starts at, in EUR/kWh.
+PriceSeries flat_price(double price) {
+    return PriceSeries({{TimePoint{}, TimePoint{} + std::chrono::hours(24), price, std::nullopt}}, "EUR/kWh");
+}
+
+TEST(SolarController, BelowTheSmartCostLimitItChargesFromTheGridAtFullCurrent) {
+    SolarSettings settings;
+    settings.smart_cost_limit = 0.10;
+    Day day(settings);
+    auto cheap = flat_price(0.08);
+    day.prices.import = &cheap;
+    day.step(0);  // no sun at all
+    EXPECT_TRUE(day.last.enabled);
+    EXPECT_DOUBLE_EQ(day.last.current_a, 16);
+    EXPECT_NE(day.last.why.find("at most the 0.1 limit"), std::string::npos) << day.last.why;
+    auto dear = flat_price(0.30);
+    day.prices.import = &dear;
+    day.run(0, 600);  // dearer than the limit: back to the sun's rules, so it stops after the disable delay
+    EXPECT_FALSE(day.last.enabled);
+    EXPECT_EQ(day.last.status, ShownStatus::waiting_for_sun);
+    day.prices.import = &cheap;
+    day.prices.missing = true;  // a price that is not known for now is not cheap
+    day.step(0);
+    EXPECT_FALSE(day.last.enabled);
+}
+
+TEST(SolarController, AtOrAboveTheFeedInPriorityLimitTheSurplusIsExported) {
+    SolarSettings settings;
+    settings.feed_in_priority_limit = 0.10;
+    Day day(settings);
+    day.prices.feed_in_price = 0.12;
+    EXPECT_EQ(day.run(6000, 120), -1);  // plenty of sun, but exporting pays more
+    EXPECT_EQ(day.last.status, ShownStatus::waiting_for_sun);
+    EXPECT_NE(day.last.why.find("exporting"), std::string::npos) << day.last.why;
+    day.prices.feed_in_price = 0.05;
+    EXPECT_EQ(day.run(6000, 120), 61);  // below the limit the sun's rules apply again
 }
 
 }  // namespace
