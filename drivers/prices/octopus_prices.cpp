@@ -46,12 +46,15 @@ http::HttpRequest OctopusPrices::first_request(TimePoint now) const {
     // Today in the UK, where Agile's days are.
     static const auto* london = date::locate_zone("Europe/London");
     const auto local = london->to_local(std::chrono::time_point_cast<std::chrono::seconds>(now));
-    const auto midnight = london->to_sys(date::floor<date::days>(local), date::choose::earliest);
-    const TimePoint from = std::chrono::time_point_cast<Duration>(midnight);
-    return request_for(fmt::format(
-        "{}/v1/products/{}/electricity-tariffs/{}/standard-unit-rates/"
-        "?period_from={}&period_to={}",
-        base_path_, settings_.product, settings_.tariff, utc_text(from), utc_text(from + std::chrono::hours(48))));
+    const auto today = date::floor<date::days>(local);
+    const TimePoint from = std::chrono::time_point_cast<Duration>(london->to_sys(today, date::choose::earliest));
+    // Midnight two local days on, not 48 h: the day of the autumn change has 25 hours.
+    const TimePoint to =
+        std::chrono::time_point_cast<Duration>(london->to_sys(today + date::days(2), date::choose::earliest));
+    return request_for(
+        fmt::format("{}/v1/products/{}/electricity-tariffs/{}/standard-unit-rates/"
+                    "?period_from={}&period_to={}",
+                    base_path_, settings_.product, settings_.tariff, utc_text(from), utc_text(to)));
 }
 
 OctopusPrices::Page OctopusPrices::parse(const http::HttpResponse& response) const {
@@ -95,29 +98,30 @@ OctopusPrices::Page OctopusPrices::parse(const http::HttpResponse& response) con
 
 void OctopusPrices::fetch_page(http::HttpPort& port, std::string target, std::vector<control::PriceSlot> so_far,
                                int page, Done done) {
-    port.request(request_for(std::move(target)),
-                 [this, &port, so_far = std::move(so_far), page, done = std::move(done)](
-                     std::optional<std::string> error, const http::HttpResponse& response) mutable {
-                     if (error) {
-                         done(std::nullopt, *error);
-                         return;
-                     }
-                     try {
-                         auto parsed = parse(response);
-                         so_far.insert(so_far.end(), parsed.slots.begin(), parsed.slots.end());
-                         if (!parsed.next.empty() && page + 1 < max_pages) {
-                             fetch_page(port, parsed.next, std::move(so_far), page + 1, std::move(done));
-                             return;
-                         }
-                         if (so_far.empty()) {
-                             done(std::nullopt, "the answer has no unit rates");
-                             return;
-                         }
-                         done(control::PriceSeries(std::move(so_far), "p/kWh"), "");
-                     } catch (const std::exception& failure) {
-                         done(std::nullopt, failure.what());
-                     }
-                 });
+    port.request(
+        request_for(std::move(target)),
+        [self = std::static_pointer_cast<OctopusPrices>(shared_from_this()), &port, so_far = std::move(so_far), page,
+         done = std::move(done)](std::optional<std::string> error, const http::HttpResponse& response) mutable {
+            if (error) {
+                done(std::nullopt, *error);
+                return;
+            }
+            try {
+                auto parsed = self->parse(response);
+                so_far.insert(so_far.end(), parsed.slots.begin(), parsed.slots.end());
+                if (!parsed.next.empty() && page + 1 < max_pages) {
+                    self->fetch_page(port, parsed.next, std::move(so_far), page + 1, std::move(done));
+                    return;
+                }
+                if (so_far.empty()) {
+                    done(std::nullopt, "the answer has no unit rates");
+                    return;
+                }
+                done(control::PriceSeries(std::move(so_far), "p/kWh"), "");
+            } catch (const std::exception& failure) {
+                done(std::nullopt, failure.what());
+            }
+        });
 }
 
 void OctopusPrices::fetch(http::HttpPort& port, TimePoint now, Done done) {

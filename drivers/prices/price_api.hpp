@@ -3,6 +3,7 @@
 // to read its answer. tibber_prices.hpp and octopus_prices.hpp implement it; price_feed.hpp caches and retries.
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -11,7 +12,9 @@
 
 namespace evhil::prices {
 
-class PriceApi {
+// Shared and kept alive by its own requests (shared_from_this): an answer that arrives after the feed that asked is
+// gone still finds the client it parses with; the feed's own guard then drops it.
+class PriceApi : public std::enable_shared_from_this<PriceApi> {
 public:
     // Exactly one of the two: the prices, or one line saying what went wrong ("HTTP 401: invalid token").
     using Done = std::function<void(std::optional<control::PriceSeries> prices, std::string error)>;

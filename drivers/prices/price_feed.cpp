@@ -66,14 +66,14 @@ PriceFeedConfig parse_price_feed_config(const ConfigNode& node) {
     return config;
 }
 
-std::unique_ptr<PriceApi> make_price_api(const PriceFeedConfig& config) {
+std::shared_ptr<PriceApi> make_price_api(const PriceFeedConfig& config) {
     if (config.provider == "tibber") {
-        return std::make_unique<TibberPrices>(config.tibber);
+        return std::make_shared<TibberPrices>(config.tibber);
     }
-    return std::make_unique<OctopusPrices>(config.octopus);
+    return std::make_shared<OctopusPrices>(config.octopus);
 }
 
-PriceFeed::PriceFeed(Executor& executor, http::HttpPort& port, std::unique_ptr<PriceApi> api,
+PriceFeed::PriceFeed(Executor& executor, http::HttpPort& port, std::shared_ptr<PriceApi> api,
                      const PriceFeedConfig& config, Rng rng)
     : executor_(executor),
       port_(port),

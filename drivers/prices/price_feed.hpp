@@ -35,11 +35,11 @@ struct PriceFeedConfig {
 };
 // Throws ConfigError.
 PriceFeedConfig parse_price_feed_config(const ConfigNode& node);
-std::unique_ptr<PriceApi> make_price_api(const PriceFeedConfig& config);
+std::shared_ptr<PriceApi> make_price_api(const PriceFeedConfig& config);
 
 class PriceFeed final : public control::PriceSource {
 public:
-    PriceFeed(Executor& executor, http::HttpPort& port, std::unique_ptr<PriceApi> api, const PriceFeedConfig& config,
+    PriceFeed(Executor& executor, http::HttpPort& port, std::shared_ptr<PriceApi> api, const PriceFeedConfig& config,
               Rng rng);
     ~PriceFeed() override;
     PriceFeed(const PriceFeed&) = delete;
@@ -61,7 +61,7 @@ private:
 
     Executor& executor_;
     http::HttpPort& port_;
-    std::unique_ptr<PriceApi> api_;
+    std::shared_ptr<PriceApi> api_;
     std::optional<double> feed_in_price_;
     Backoff backoff_;
     std::optional<control::PriceSeries> series_;

@@ -101,18 +101,18 @@ control::PriceSeries TibberPrices::parse(const http::HttpResponse& response) con
 }
 
 void TibberPrices::fetch(http::HttpPort& port, TimePoint /*now*/, Done done) {
-    port.request(request(),
-                 [this, done = std::move(done)](std::optional<std::string> error, const http::HttpResponse& response) {
-                     if (error) {
-                         done(std::nullopt, *error);
-                         return;
-                     }
-                     try {
-                         done(parse(response), "");
-                     } catch (const std::exception& failure) {
-                         done(std::nullopt, failure.what());
-                     }
-                 });
+    port.request(request(), [self = std::static_pointer_cast<TibberPrices>(shared_from_this()), done = std::move(done)](
+                                std::optional<std::string> error, const http::HttpResponse& response) {
+        if (error) {
+            done(std::nullopt, *error);
+            return;
+        }
+        try {
+            done(self->parse(response), "");
+        } catch (const std::exception& failure) {
+            done(std::nullopt, failure.what());
+        }
+    });
 }
 
 }  // namespace evhil::prices

@@ -221,7 +221,7 @@ void InProcessVenusBus::list_names(NamesHandler done) {
 }
 
 void InProcessVenusBus::watch(const std::string& service, ChangeHandler on_change) {
-    watchers_.emplace(service, std::move(on_change));
+    watchers_.emplace(service, std::make_shared<const ChangeHandler>(std::move(on_change)));
 }
 
 void InProcessVenusBus::watch_owner(const std::string& service, OwnerHandler on_owner) {
@@ -267,7 +267,7 @@ void InProcessVenusBus::get_items(const std::string& service, ItemsHandler done)
 void InProcessVenusBus::deliver(const std::string& service, const std::string& path, const ItemState& state) {
     auto [begin, end] = watchers_.equal_range(service);
     for (auto it = begin; it != end; ++it) {
-        post([handler = it->second, path, state] { handler(path, state); });
+        post([handler = it->second, path, state] { (*handler)(path, state); });
     }
 }
 

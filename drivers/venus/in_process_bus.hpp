@@ -100,7 +100,9 @@ private:
     std::string client_name_;
     bool connected_ = false;
     std::vector<std::unique_ptr<Publication>> publications_;
-    std::multimap<std::string, ChangeHandler> watchers_;
+    // Shared, so that each delivery posts a reference to the handler rather than a copy of it: a simulated year
+    // delivers tens of millions of changes.
+    std::multimap<std::string, std::shared_ptr<const ChangeHandler>> watchers_;
     std::multimap<std::string, OwnerHandler> owner_watchers_;
     std::vector<std::pair<std::string, NameHandler>> name_watchers_;  // prefix -> handler
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);  // guards posted completions against disconnect

@@ -137,13 +137,12 @@ void ItemTree::store(const std::string& path, Item& item, BusValue value) {
     item.spec.value = std::move(value);
     auto state = state_of(path, item);
     if (batch_depth_ > 0) {
-        for (auto& [pending_path, pending_state] : pending_) {
-            if (pending_path == path) {
-                pending_state = std::move(state);
-                return;
-            }
+        auto [at, added] = pending_at_.try_emplace(&item, pending_.size());
+        if (added) {
+            pending_.emplace_back(path, std::move(state));
+        } else {
+            pending_[at->second].second = std::move(state);
         }
-        pending_.emplace_back(path, std::move(state));
         return;
     }
     for (auto* observer : observers_) {
@@ -165,6 +164,7 @@ void ItemTree::end_batch() {
     }
     ItemChanges changes;
     changes.swap(pending_);
+    pending_at_.clear();
     for (auto* observer : observers_) {
         observer->items_changed(changes);
     }

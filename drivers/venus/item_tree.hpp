@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -136,6 +137,9 @@ private:
     SettingsManager settings_manager_;
     int batch_depth_ = 0;
     ItemChanges pending_;
+    // Where each item changed in this batch sits in pending_: a GX step changes dozens of items, and finding a repeat
+    // by comparing paths was the simulated year's hottest loop.
+    std::unordered_map<const Item*, std::size_t> pending_at_;
 };
 
 }  // namespace evhil::venus

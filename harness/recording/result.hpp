@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "drivers/core/clock.hpp"
 #include "harness/traces/baseline.hpp"
 #include "harness/traces/protocol_trace.hpp"
 
@@ -62,6 +63,7 @@ struct ScenarioResult {
     std::string status;   // passed | failed | skipped | error
     std::string message;  // why skipped or errored; empty otherwise
     std::uint64_t seed = 0;
+    TimePoint start{};  // the scenario's start: the recording's times count from it, the report's months from that
     double simulated_s = 0;
     double wall_s = 0;  // not written to results.json, which must be identical for a seed
     std::vector<ExpectationResult> expectations;

@@ -6,6 +6,7 @@
 #include "harness/reports/report.hpp"
 #include "harness/reports/report_baseline_html.hpp"
 #include "harness/reports/report_format.hpp"
+#include "harness/reports/report_months.hpp"
 #include "harness/reports/svg_plot.hpp"
 
 namespace evhil::harness {
@@ -51,6 +52,7 @@ th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums;
 .status.error{background:#fef3e0;color:#b06000}.status.skipped{background:#f1f3f4;color:#5f6368}
 span.status{padding:1px 6px;border-radius:3px}
 tr.fail td{background:#fff5f4}
+tr.total td{font-weight:600;border-top:2px solid #999}
 section{border-top:2px solid #ccc;margin-top:32px}
 .meta,.note{color:#555}.message{white-space:pre-wrap}
 svg.plot{max-width:100%;height:auto;display:block}
@@ -236,6 +238,7 @@ void render_scenario(std::string& out, const ScenarioResult& scenario, std::size
     } else {
         out += plot;
     }
+    out += detail::render_months_html(detail::month_table(scenario));
     render_expectations(out, scenario);
     render_skipped_actions(out, scenario);
     render_events_and_metrics(out, scenario);

@@ -5,6 +5,7 @@
 
 #include "harness/reports/report.hpp"
 #include "harness/reports/report_format.hpp"
+#include "harness/reports/report_months.hpp"
 
 namespace evhil::harness {
 namespace {
@@ -58,6 +59,23 @@ Json expectation_json(const ExpectationResult& expectation) {
     out["failed_at_s"] = expectation.failed_at_s ? number_or_null(*expectation.failed_at_s) : Json(nullptr);
     out["detail"] = expectation.detail;
     return out;
+}
+
+// Only for recordings long enough to have months (a simulated year): one object per month, keyed like the signals.
+void add_months(Json& out, const ScenarioResult& scenario) {
+    const detail::MonthTable table = detail::month_table(scenario);
+    if (table.months.empty()) {
+        return;
+    }
+    Json months = Json::array();
+    for (std::size_t i = 0; i < table.months.size(); ++i) {
+        Json month{{"month", table.months[i]}};
+        for (const auto& column : table.columns) {
+            month[column.key] = number_or_null(column.values[i]);
+        }
+        months.push_back(std::move(month));
+    }
+    out["months"] = std::move(months);
 }
 
 Json scenario_json(const ScenarioResult& scenario) {
@@ -117,6 +135,7 @@ Json scenario_json(const ScenarioResult& scenario) {
         }
     }
     out["signals"] = std::move(signals);
+    add_months(out, scenario);
     return out;
 }
 

@@ -11,22 +11,7 @@
 #include "harness/reports/report_format.hpp"
 
 namespace evhil::harness::svg {
-namespace {
 
-using detail::escape_markup;
-
-constexpr double top_margin_px = 8;
-constexpr double header_px = 22;  // panel title and legend
-constexpr double panel_height_px = 140;
-constexpr double panel_gap_px = 12;
-constexpr double bottom_margin_px = 40;  // time tick labels and axis title
-constexpr int max_time_ticks = 8;
-constexpr int target_value_ticks = 5;
-// Legend layout needs text widths, which SVG cannot measure without script; an average glyph width at 11 px
-// sans-serif is close enough to keep the items apart.
-constexpr double glyph_width_px = 6.2;
-
-// 1, 2 or 5 times a power of ten, the smallest that splits `span` into at most `max_ticks` intervals.
 double nice_step(double span, int max_ticks) {
     const double raw = span / max_ticks;
     if (!(raw > 0) || !std::isfinite(raw)) {
@@ -47,6 +32,21 @@ int decimals_for(double step) {
     }
     return std::min(6, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
 }
+
+namespace {
+
+using detail::escape_markup;
+
+constexpr double top_margin_px = 8;
+constexpr double header_px = 22;  // panel title and legend
+constexpr double panel_height_px = 140;
+constexpr double panel_gap_px = 12;
+constexpr double bottom_margin_px = 40;  // time tick labels and axis title
+constexpr int max_time_ticks = 8;
+constexpr int target_value_ticks = 5;
+// Legend layout needs text widths, which SVG cannot measure without script; an average glyph width at 11 px
+// sans-serif is close enough to keep the items apart.
+constexpr double glyph_width_px = 6.2;
 
 struct TimeAxis {
     double unit_s = 1;

@@ -1,6 +1,6 @@
 #pragma once
-// Inline SVG line plots for the html report: stacked panels sharing one time axis, with min/max decimation so a
-// 24 h recording stays small without hiding short spikes.
+// Inline SVG plots for the html report: line plots in stacked panels sharing one time axis, with min/max decimation
+// so a 24 h recording stays small without hiding short spikes, and grouped bar charts for per-month totals.
 
 #include <cstddef>
 #include <span>
@@ -16,6 +16,11 @@ inline constexpr double plot_width_px = image_width_px - plot_left_px - plot_rig
 // Two points (min and max) per bucket keep each line at or below max_points_per_line.
 inline constexpr std::size_t buckets_per_line = 750;
 inline constexpr std::size_t max_points_per_line = 2 * buckets_per_line;
+
+// 1, 2 or 5 times a power of ten, the smallest that splits `span` into at most `max_ticks` intervals.
+double nice_step(double span, int max_ticks);
+// Decimals a tick label needs to show multiples of `step` exactly (0 for steps of 1 and more).
+int decimals_for(double step);
 
 struct Point {
     double t = 0;
@@ -61,5 +66,22 @@ struct Marker {
 // marker. Returns an empty string when no panel has a finite value to draw.
 std::string render_stacked_plot(std::span<const double> times, const std::vector<Panel>& panels,
                                 const std::vector<Marker>& markers);
+
+struct BarSeries {
+    std::string label;           // shown in the legend and in each bar's tooltip
+    std::string colour;          // any SVG colour
+    std::vector<double> values;  // one per category; a non-finite value draws no bar
+};
+
+struct BarChart {
+    std::string title;                    // "Energy (kWh)"
+    std::vector<std::string> categories;  // along the horizontal axis, e.g. "2026-01"
+    std::vector<BarSeries> series;        // side by side within each category, in legend order
+};
+
+// Renders one panel of grouped bars in the style of the line plots, zero always on the value axis. Each bar carries
+// a tooltip with its category, series and value, which is all the interaction a report without script can offer.
+// Returns an empty string when no series has a finite value.
+std::string render_bar_chart(const BarChart& chart);
 
 }  // namespace evhil::harness::svg

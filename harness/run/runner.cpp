@@ -493,6 +493,7 @@ ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options)
     result.name = scenario.name;
     result.file = scenario.file;
     result.seed = scenario_seed(options.seed, scenario.name);
+    result.start = scenario.start;
     if (std::find(scenario.targets.begin(), scenario.targets.end(), options.target) == scenario.targets.end()) {
         result.status = "skipped";
         result.message = fmt::format("scenario does not support target '{}'", options.target);

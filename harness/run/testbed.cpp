@@ -96,7 +96,8 @@ Testbed::Testbed(const Scenario& scenario, const RunOptions& options, std::uint6
     });
     if (scenario.gx) {
         gx = std::make_unique<GxRig>(executor, options.target, *station, scenario.venus_chargers, *scenario.gx,
-                                     rng.fork("gx"), scenario.gx_mqtt, scenario.gx_mqtt ? &mqtt_broker() : nullptr);
+                                     rng.fork("gx"), scenario.gx_mqtt, scenario.gx_mqtt ? &mqtt_broker() : nullptr,
+                                     scenario.gx_gui);
     }
     if (gx && scenario.station.controller.solar) {
         station->set_site_meter(&gx->site_meter());  // before the station starts: type: auto needs it

@@ -232,7 +232,9 @@ Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
         if (!gx->is_scalar() || !gx->as_string().empty()) {
             auto keys = sim::victron::gx_config_keys();
             keys.emplace_back("mqtt");
+            keys.emplace_back("gui");
             gx->allow_keys(keys);
+            scenario.gx_gui = gx->get_bool("gui", true);
             sim::victron::read_gx_config(*gx, settings);
             if (auto mqtt = gx->optional("mqtt")) {
                 GxMqttSpec spec;
@@ -263,6 +265,10 @@ Scenario load_scenario(const std::string& path, const FaultCatalogue& faults) {
             scenario.timeline.push_back(parse_action(entry, scenario.duration, scenario.devices, faults, site));
             repeat_action(entry, scenario);
             const auto& action = scenario.timeline.back();
+            if (action.what == "gx_set" && !scenario.gx_gui) {
+                entry.required("do").fail(
+                    "gx_set writes through the GX GUI, which this scenario turned off (gui: false)");
+            }
             bool on_sim = std::find(scenario.targets.begin(), scenario.targets.end(), "sim") != scenario.targets.end();
             if (on_sim && action.what == "fault" && action.fault_spec->needs_wire) {
                 entry.required("fault").fail(

@@ -107,6 +107,9 @@ struct Scenario {
     // The Victron GX of the run (the gx: section): when set, the station's Venus output and a virtual GX run on a
     // bus of the run, with the GX GUI's signals and actions (harness/devices/gx/gx_rig.hpp).
     std::optional<sim::victron::GxSettings> gx;
+    // gx: {gui: false}: the GX GUI does not follow the bus (no gx.SERVICE.PATH signals, no gx_set), for long runs
+    // where following every path of every service costs a third of the time and only the energy ledger is judged.
+    bool gx_gui = true;
     venus::StationEvchargers venus_chargers;  // every charger's venus: settings
     std::optional<GxMqttSpec> gx_mqtt;
     // Home Assistant discovery (the homeassistant: section as evchargerd reads it, on the run's broker), with Home

@@ -40,12 +40,18 @@ double PvModel::weather_factor(TimePoint t) const {
         return 1.0;
     }
     auto day = std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
-    Rng weather = rng_.fork("weather:" + std::to_string(day));
-    double kind = weather.uniform(0.0, 1.0);
-    if (kind < 0.45) {
-        return weather.uniform(0.9, 1.0);  // clear
+    // A day's weather is drawn once: seeding its stream costs more than the rest of a physics step.
+    if (weather_day_ != day) {
+        Rng weather = rng_.fork("weather:" + std::to_string(day));
+        double kind = weather.uniform(0.0, 1.0);
+        if (kind < 0.45) {
+            weather_factor_ = weather.uniform(0.9, 1.0);  // clear
+        } else {
+            weather_factor_ = kind < 0.8 ? weather.uniform(0.45, 0.85) : weather.uniform(0.1, 0.3);  // mixed, overcast
+        }
+        weather_day_ = day;
     }
-    return kind < 0.8 ? weather.uniform(0.45, 0.85) : weather.uniform(0.1, 0.3);  // mixed, overcast
+    return weather_factor_;
 }
 
 void PvModel::generate_clouds_until(TimePoint t) {

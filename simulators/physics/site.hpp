@@ -59,6 +59,9 @@ private:
 
     PvSettings settings_;
     Rng rng_;
+    // The last day whose weather was drawn, and its factor (a cache: the same day always draws the same).
+    mutable std::optional<long long> weather_day_;
+    mutable double weather_factor_ = 1.0;
     std::optional<double> override_w_;
     std::vector<Cloud> clouds_;
     std::optional<TimePoint> next_cloud_;

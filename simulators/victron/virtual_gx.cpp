@@ -1,8 +1,10 @@
 #include "simulators/victron/virtual_gx.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -69,8 +71,18 @@ void add_per_phase(ItemTree& tree, const std::string& prefix) {
 }
 
 void set_per_phase(ItemTree& tree, const std::string& prefix, const PerPhase& watts) {
+    // The paths are made once per prefix: this runs on every physics step (a simulated year: a million).
+    thread_local std::map<std::string, std::array<std::string, 3>> paths;  // runs side by side on threads
+    auto found = paths.find(prefix);
+    if (found == paths.end()) {
+        std::array<std::string, 3> made;
+        for (std::size_t i = 0; i < 3; ++i) {
+            made[i] = prefix + "/" + phase_names[i] + "/Power";
+        }
+        found = paths.emplace(prefix, std::move(made)).first;
+    }
     for (std::size_t i = 0; i < 3; ++i) {
-        tree.set(prefix + "/" + phase_names[i] + "/Power", BusValue{watts[i]});
+        tree.set(found->second[i], BusValue{watts[i]});
     }
 }
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,36 @@ std::size_t count_of(const std::string& haystack, const std::string& needle) {
         ++count;
     }
     return count;
+}
+
+// Hourly samples from 1 January 2026 for `days` days, both ends included, as the runner records a long scenario: the
+// EV's ledger grows 1 kWh an hour, its solar part 0.5, and the per-session phase switch counter goes 0, 1, 2, 0, ...
+ScenarioResult long_scenario(int days) {
+    ScenarioResult scenario;
+    scenario.name = "a year";
+    scenario.file = "tests/bench/year.yaml";
+    scenario.status = "passed";
+    scenario.start = std::chrono::sys_days{std::chrono::year{2026} / std::chrono::January / 1};
+    scenario.simulated_s = days * 86'400.0;
+    SignalSeries power{"garage.charger.power", "W", {}};
+    SignalSeries ev{"gx.energy.ev", "kWh", {}};
+    SignalSeries switches{"garage.controller.phase_switches", "", {}};
+    for (int hour = 0; hour <= days * 24; ++hour) {
+        scenario.recording.times_s.push_back(hour * 3600.0);
+        power.values.push_back(hour % 24 < 12 ? 3000 : 0);
+        ev.values.push_back(hour);
+        switches.values.push_back(hour % 3);
+    }
+    scenario.recording.signals = {power, ev, switches};
+    return scenario;
+}
+
+RunResult run_of(ScenarioResult scenario) {
+    RunResult run;
+    run.seed = 1;
+    run.target = "sim";
+    run.scenarios = {std::move(scenario)};
+    return run;
 }
 
 TEST(ResultsJson, ParsesBackWithSummaryAndSignalStatistics) {
@@ -227,6 +258,102 @@ TEST(HtmlReport, SaysSoWhenThereIsNothingToPlot) {
     const std::string html = html_of(run);
     EXPECT_EQ(count_of(html, "<svg"), 1u);
     EXPECT_NE(html.find("No key signals recorded."), std::string::npos);
+}
+
+TEST(ReportMonths, TotalsEachCalendarMonthAfterThePlots) {
+    const std::string html = html_of(run_of(long_scenario(90)));  // 1 January to 1 April 00:00
+
+    const auto months = html.find("<h3>Months</h3>");
+    ASSERT_NE(months, std::string::npos);
+    EXPECT_LT(html.find("<svg"), months);
+    EXPECT_LT(months, html.find("<h3>Expectations</h3>"));
+    EXPECT_NE(html.find("<tr><th>Month</th><th title=\"gx.energy.ev\">EV charged (kWh)</th>"
+                        "<th title=\"garage.controller.phase_switches\">garage phase switches</th></tr>"),
+              std::string::npos);
+    // 31, 28 and 31 days of 24 kWh; two switches every three hours, counted across the resets to zero.
+    EXPECT_NE(html.find("<tr><td>2026-01</td><td class=\"num\">744</td><td class=\"num\">496</td></tr>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<tr><td>2026-02</td><td class=\"num\">672</td><td class=\"num\">448</td></tr>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<tr><td>2026-03</td><td class=\"num\">744</td><td class=\"num\">496</td></tr>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<tr class=\"total\"><td>Total</td><td class=\"num\">2160</td><td class=\"num\">1440</td>"),
+              std::string::npos);
+    // The last sample, at 1 April 00:00, closes March and opens no month of its own.
+    EXPECT_EQ(html.find("2026-04"), std::string::npos);
+
+    // Energy and switches; no cost chart without prices.ev_cost. No script, nothing fetched.
+    EXPECT_EQ(count_of(html, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot bars\""), 2u);
+    EXPECT_EQ(html.find("EV cost"), std::string::npos);
+    EXPECT_EQ(count_of(html, "<rect data-series=\"EV charged\""), 3u);
+    EXPECT_EQ(count_of(html, "<rect data-series=\"garage phase switches\""), 3u);
+    EXPECT_NE(html.find("<title>2026-01 EV charged: 744</title>"), std::string::npos);
+    EXPECT_EQ(html.find("<script"), std::string::npos);
+    EXPECT_EQ(count_of(html, "http://"), count_of(html, "http://www.w3.org/2000/svg"));
+}
+
+TEST(ReportMonths, EndsTheLastMonthAtTheLastSampleAndAddsShareCostAndStarts) {
+    ScenarioResult scenario = long_scenario(70);  // to 12 March 00:00
+    SignalSeries solar{"gx.energy.ev_solar", "kWh", {}};
+    SignalSeries cost{"prices.ev_cost", "", {}};
+    SignalSeries starts{"garage.controller.starts", "", {}};
+    for (double hour : scenario.recording.signals[1].values) {
+        solar.values.push_back(hour / 4);
+        cost.values.push_back(hour * 0.25);
+        starts.values.push_back(std::floor(hour / 24));  // one start a day, never reset
+    }
+    scenario.recording.signals.insert(scenario.recording.signals.end(), {solar, cost, starts});
+    const RunResult run = run_of(scenario);
+    const std::string html = html_of(run);
+
+    EXPECT_NE(html.find("<th title=\"gx.energy.ev\">EV charged (kWh)</th><th title=\"gx.energy.ev_solar\">of it "
+                        "solar (kWh)</th><th title=\"ev_solar_share_percent\">Solar share (%)</th><th "
+                        "title=\"prices.ev_cost\">EV cost</th>"),
+              std::string::npos);
+    // EV, solar, share, cost, switches, starts (recording order for the counters).
+    EXPECT_NE(html.find("<tr><td>2026-01</td><td class=\"num\">744</td><td class=\"num\">186</td><td "
+                        "class=\"num\">25</td><td class=\"num\">186</td><td class=\"num\">496</td><td "
+                        "class=\"num\">31</td></tr>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<tr><td>2026-03</td><td class=\"num\">264</td><td class=\"num\">66</td><td "
+                        "class=\"num\">25</td><td class=\"num\">66</td><td class=\"num\">176</td><td "
+                        "class=\"num\">11</td></tr>"),
+              std::string::npos);
+    EXPECT_NE(html.find("<tr class=\"total\"><td>Total</td><td class=\"num\">1680</td><td class=\"num\">420</td>"
+                        "<td class=\"num\">25</td><td class=\"num\">420</td><td class=\"num\">1120</td><td "
+                        "class=\"num\">70</td></tr>"),
+              std::string::npos);
+    EXPECT_EQ(count_of(html, "class=\"plot bars\""), 3u);
+    EXPECT_NE(html.find("EV cost per month"), std::string::npos);
+    EXPECT_EQ(count_of(html, "<rect data-series=\"garage starts\""), 3u);
+
+    const auto json = nlohmann::json::parse(json_of(run));
+    const auto& months = json["scenarios"][0]["months"];
+    ASSERT_EQ(months.size(), 3u);
+    EXPECT_EQ(months[1]["month"], "2026-02");
+    EXPECT_EQ(months[1]["gx.energy.ev"], 672.0);
+    EXPECT_EQ(months[1]["ev_solar_share_percent"], 25.0);
+    EXPECT_EQ(months[1]["garage.controller.phase_switches"], 448.0);
+    EXPECT_EQ(months[2]["garage.controller.starts"], 11.0);
+}
+
+TEST(ReportMonths, AreLeftOutForAShortRecording) {
+    const RunResult run = run_of(long_scenario(10));
+    const std::string html = html_of(run);
+    EXPECT_EQ(html.find("Months"), std::string::npos);
+    EXPECT_EQ(html.find("class=\"plot bars\""), std::string::npos);
+    EXPECT_NE(html.find("<svg"), std::string::npos);  // the line plot is still there
+    EXPECT_FALSE(nlohmann::json::parse(json_of(run))["scenarios"][0].contains("months"));
+}
+
+TEST(ReportSvgBars, ScalesFromZeroAndSkipsMissingValues) {
+    const svg::BarChart chart{"Energy (kWh)", {"2026-01", "2026-02"}, {{"EV", "#1f77b4", {100, nan}}}};
+    const std::string svg = svg::render_bar_chart(chart);
+    ASSERT_EQ(count_of(svg, "<rect data-series=\"EV\""), 1u);
+    EXPECT_NE(svg.find(">2026-02</text>"), std::string::npos);
+    // 100 is the axis' top: the bar fills the 160 px chart from zero up.
+    EXPECT_NE(svg.find("height=\"160.0\" fill=\"#1f77b4\"><title>2026-01 EV: 100</title>"), std::string::npos);
+    EXPECT_TRUE(svg::render_bar_chart({"Nothing", {"2026-01"}, {{"EV", "#1f77b4", {nan}}}}).empty());
 }
 
 TEST(SvgDecimation, KeepsSpikesAndBoundsThePointCount) {

@@ -53,7 +53,7 @@ private:
     void follow(Source& source);
     void read(Source& source);
     void lost(const std::string& reason);
-    double sum(const Source& source, const std::string& pattern) const;  // pattern with {} for 1, 2, 3
+    double sum(const Source& source, const std::string& quantity) const;  // "/Ac/Grid": L1 + L2 + L3 /Power
     std::optional<double> value(const Source& source, const std::string& path) const;
 
     Executor& executor_;

@@ -24,7 +24,7 @@ std::string signal_name(const std::string& service, const std::string& path) {
 
 GxRig::GxRig(Executor& executor, const std::string& target, station::Station& station,
              const venus::StationEvchargers& chargers, const sim::victron::GxSettings& settings, Rng rng,
-             const std::optional<GxMqttSpec>& mqtt, RunBroker* broker)
+             const std::optional<GxMqttSpec>& mqtt, RunBroker* broker, bool gui)
     : executor_(executor),
       buses_(make_gx_buses(executor, target)),
       address_(buses_->address()),
@@ -41,8 +41,11 @@ GxRig::GxRig(Executor& executor, const std::string& target, station::Station& st
     for (auto& service : gx_.services()) {
         services_.emplace_back(service.first, service.second);
     }
+    gui_enabled_ = gui;
     for (const auto& [name, tree] : services_) {
-        gui_.follow(name, tree->leaves());
+        if (gui_enabled_) {
+            gui_.follow(name, tree->leaves());
+        }
     }
     if (mqtt) {
         mqtt::MqttSettings bridge_settings;
@@ -114,7 +117,9 @@ void GxRig::start_services() {
             output_.start();
         });
     });
-    connect(buses_->gui(), "GX GUI", [this] { gui_.start(); });
+    if (gui_enabled_) {
+        connect(buses_->gui(), "GX GUI", [this] { gui_.start(); });
+    }
     connect(buses_->intruder(), "intruder", [] {});
     meter_.start();
     if (bridge_) {
@@ -189,7 +194,7 @@ std::string GxRig::bus_name(const std::string& service) {
 }
 
 void GxRig::add_signals(const SignalAdder& add) {
-    for (const auto& [name, tree] : services_) {
+    for (const auto& [name, tree] : gui_enabled_ ? services_ : decltype(services_){}) {
         for (const auto& path : tree->leaves()) {
             add(signal_name(name, path), "", [this, name = name, path] { return gui_.value(name, path); });
         }

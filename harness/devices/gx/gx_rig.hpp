@@ -47,8 +47,9 @@ class GxRig {
 public:
     GxRig(Executor& executor, const std::string& target, station::Station& station,
           const venus::StationEvchargers& chargers, const sim::victron::GxSettings& settings, Rng rng,
-          const std::optional<GxMqttSpec>& mqtt = std::nullopt, RunBroker* broker = nullptr);
+          const std::optional<GxMqttSpec>& mqtt = std::nullopt, RunBroker* broker = nullptr, bool gui = true);
     ~GxRig();
+    bool gui_enabled() const { return gui_enabled_; }
     GxRig(const GxRig&) = delete;
     GxRig& operator=(const GxRig&) = delete;
 
@@ -109,6 +110,7 @@ private:
     double last_set_result_;
     std::uint64_t gui_sets_ = 0;
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+    bool gui_enabled_ = true;  // the GUI follows every path (gx: {gui: false} turns it off)
 };
 
 }  // namespace evhil::harness
