@@ -114,5 +114,5 @@ echo "ok   a restart of the data broker: evchargerd reconnects and resubscribes,
 grep -q "lost the connection to mqtt://127.0.0.1:$data_port" "$work/daemon.log" || fail "no log line for the lost broker"
 
 kill -TERM "$daemon"; wait "$daemon"; code=$?; daemon=""
-[ "$code" -eq 0 ] || fail "SIGTERM: evchargerd exited $code"
+[ "$code" -eq 0 ] || fail "SIGTERM: evchargerd exited $code: $(tail -15 "$work/daemon.log")"
 echo "evchargerd mqtt-json: all checks passed"

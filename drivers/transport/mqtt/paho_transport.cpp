@@ -157,8 +157,11 @@ void PahoMqttTransport::release_client() {
     if (!client_) {
         return;
     }
-    client_->set_connection_lost_handler(nullptr);
-    client_->set_message_callback(nullptr);
+    // No-ops rather than empty handlers: paho's callback thread may be about to call the old one (a broker that just
+    // went away), and calling an empty std::function throws on that thread and aborts the process. evchargerd exited
+    // 134 on SIGTERM once in CI, right after a broker restart.
+    client_->set_connection_lost_handler([](const std::string&) {});
+    client_->set_message_callback([](const ::mqtt::const_message_ptr&) {});
     client_.reset();
 }
 
