@@ -12,6 +12,7 @@
 #include "drivers/station/charger_kinds.hpp"
 #include "drivers/station/station.hpp"
 #include "harness/devices/rig.hpp"
+#include "harness/run/decision_events.hpp"
 #include "harness/run/invariants.hpp"
 #include "harness/run/judge.hpp"
 #include "harness/run/testbed.hpp"
@@ -60,7 +61,8 @@ public:
 
     void run() {
         auto& executor = run_.executor;
-        record_decisions();
+        decision_events_.emplace(*run_.station, run_.tariff.get(), run_.executor,
+                                 [this](const std::string& text) { record_event(text); });
         run_.station->start();
         if (run_.gx) {
             run_.gx->start();
@@ -359,28 +361,6 @@ private:
         record_event(on ? action.id : action.id + " ends");
     }
 
-    // Every change of a controller's mind goes into the report's events with its reason: a start, a stop, a new status
-    // (Low SOC, Waiting for sun), and prices going missing and coming back.
-    void record_decisions() {
-        run_.station->on_status([this](const station::Station::Charger& charger) {
-            const auto& decision = charger.decision;
-            auto& last = decisions_[charger.config.id];
-            const std::pair<bool, int> now{decision.enabled, static_cast<int>(decision.status)};
-            if ((charger.solar || charger.schedule) && (!last || *last != now) && !decision.why.empty()) {
-                record_event(fmt::format("{}: {} ({})", charger.config.id,
-                                         decision.enabled ? "charging" : "not charging", decision.why));
-            }
-            last = now;
-            if (run_.tariff) {
-                const auto prices = run_.tariff->source().prices(run_.executor.now());
-                if (prices.missing != prices_missing_) {
-                    record_event(prices.missing ? "prices missing: " + prices.missing_why : "prices known again");
-                    prices_missing_ = prices.missing;
-                }
-            }
-        });
-    }
-
     void record_event(const std::string& text) { result_.events.push_back(TimelineEvent{seconds_since_start(), text}); }
 
     void ask_operator(const Action& action, bool on) {
@@ -457,9 +437,8 @@ private:
     const RunOptions& options_;
     ScenarioResult& result_;
     Testbed run_;
-    std::set<std::string> not_performed_;  // event labels of actions skipped or not confirmed on a bench
-    std::map<std::string, std::optional<std::pair<bool, int>>> decisions_;  // per charger: enabled, status
-    bool prices_missing_ = false;
+    std::set<std::string> not_performed_;            // event labels of actions skipped or not confirmed on a bench
+    std::optional<DecisionEvents> decision_events_;  // controllers' decisions and missing prices, as events
 };
 
 }  // namespace

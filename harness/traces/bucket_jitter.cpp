@@ -2,7 +2,7 @@
 //
 // Normalised traces put each line in a bucket counted from its connection's connect ("  c+50s > ..."), and the
 // buckets of one trace are all the same size (the header says which). A driver timer that fires at a multiple
-// of the bucket (Alfen's 60 s station-info read, a 25 s refresh on its second firing) falls a few
+// of the bucket (a 60 s station-info read, a 25 s refresh on its second firing) falls a few
 // milliseconds before or after the edge from run to run: the tap stamps the connect when it accepts, not when
 // the driver's connect completes. The wire suite failed on exactly that, once in three fresh-clone runs.
 
