@@ -24,7 +24,13 @@ packages=(
     tshark
     python3  # the CLI tests check results.json with short Python snippets
     curl  # the price API simulator tests query them over HTTPS
+    libsodium-dev  # the web UI's password hash (Argon2id), API token digest and session ids
+    chromium  # the web UI's browser test (headless, driven by puppeteer-core from tests/browser)
 )
+# Node.js for the browser test's puppeteer-core, from Debian unless the machine has its own (NodeSource's nodejs
+# brings npm and conflicts with Debian's npm package).
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 
 missing=()
 for package in "${packages[@]}"; do
@@ -33,7 +39,18 @@ for package in "${packages[@]}"; do
     fi
 done
 
+# tests/browser's npm packages (puppeteer-core, pinned in its package-lock.json), when they are not there yet.
+install_browser_test_packages() {
+    local browser_tests
+    browser_tests="$(dirname "$0")/../tests/browser"
+    if [ ! -d "$browser_tests/node_modules/puppeteer-core" ]; then
+        echo "ci/setup.sh: npm ci in tests/browser" >&2
+        (cd "$browser_tests" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+    install_browser_test_packages
     exit 0
 fi
 
@@ -48,3 +65,4 @@ export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | "${sudo_prefix[@]}" debconf-set-selections
 "${sudo_prefix[@]}" apt-get update -qq
 "${sudo_prefix[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_browser_test_packages

@@ -9,12 +9,14 @@
 
 namespace evhil {
 
-ConfigError::ConfigError(const std::string& file, int line, int column, const std::string& message)
+ConfigError::ConfigError(const std::string& file, int line, int column, const std::string& message,
+                         const std::string& key_path)
     : std::runtime_error(fmt::format("{}:{}:{}: {}", file, line, column, message)),
       file_(file),
       line_(line),
       column_(column),
-      message_(message) {}
+      message_(message),
+      key_path_(key_path) {}
 
 ConfigNode::ConfigNode(const YAML::Node& node, std::shared_ptr<const std::string> file, std::string path)
     : node_(node), file_(std::move(file)), path_(std::move(path)) {}
@@ -51,7 +53,7 @@ ConfigNode ConfigNode::load_file(const std::string& path) {
 
 void ConfigNode::fail(const std::string& message) const {
     std::string where = path_.empty() ? message : fmt::format("{}: {}", path_, message);
-    throw ConfigError(*file_, line(), column(), where);
+    throw ConfigError(*file_, line(), column(), where, path_);
 }
 
 void ConfigNode::expect_map() const {
@@ -179,9 +181,13 @@ Duration ConfigNode::as_duration(Duration min, Duration max) const {
 }
 
 std::string ConfigNode::as_enum(std::initializer_list<std::string_view> choices) const {
+    return as_enum(std::vector<std::string>(choices.begin(), choices.end()));
+}
+
+std::string ConfigNode::as_enum(const std::vector<std::string>& choices) const {
     auto text = scalar_text("a name");
     std::string list;
-    for (auto choice : choices) {
+    for (const auto& choice : choices) {
         if (choice == text) {
             return text;
         }

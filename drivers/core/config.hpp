@@ -20,17 +20,21 @@ namespace evhil {
 
 class ConfigError : public std::runtime_error {
 public:
-    ConfigError(const std::string& file, int line, int column, const std::string& message);
+    ConfigError(const std::string& file, int line, int column, const std::string& message,
+                const std::string& key_path = "");
     const std::string& file() const { return file_; }
     int line() const { return line_; }
     int column() const { return column_; }
     const std::string& message() const { return message_; }
+    // The dotted path of the offending key ("devices[0].driver.port"), where the error knows it.
+    const std::string& key_path() const { return key_path_; }
 
 private:
     std::string file_;
     int line_;
     int column_;
     std::string message_;
+    std::string key_path_;
 };
 
 class ConfigNode {
@@ -76,6 +80,7 @@ public:
     Duration as_duration(Duration min, Duration max) const;
     // One of `choices`, else an error listing them.
     std::string as_enum(std::initializer_list<std::string_view> choices) const;
+    std::string as_enum(const std::vector<std::string>& choices) const;
 
     // Shorthands for optional fields with defaults.
     std::string get_string(const std::string& key, const std::string& fallback) const;

@@ -5,9 +5,11 @@
 #include <csignal>
 
 #include "drivers/core/log.hpp"
+#include "drivers/daemon/config_schema.hpp"
 #include "drivers/daemon/state_file.hpp"
 #include "drivers/transport/http/https_module.hpp"
 #include "drivers/transport/mqtt/paho_module.hpp"
+#include "drivers/web/web_tls.hpp"
 
 namespace evhil::daemon {
 namespace {
@@ -49,6 +51,10 @@ Daemon::Daemon(DaemonConfig config, std::uint64_t seed)
                                                       *config_.prices, Rng(seed).fork("prices"));
         station_->set_price_source(prices_.get());
     }
+    if (config_.web) {
+        web_ = std::make_unique<web::WebService>(executor_, *station_, *config_.web, config_hooks(),
+                                                 [](const web::WebTls& tls) { return web::load_tls_starter(tls); });
+    }
     if (config_.homeassistant) {
         homeassistant_client_ = std::make_unique<mqtt::MqttClient>(
             executor_, mqtt::load_paho_transport(executor_), config_.homeassistant->broker,
@@ -80,7 +86,15 @@ int Daemon::run() {
     if (homeassistant_) {
         homeassistant_->start();
     }
-    executor_.schedule_every(config_.status_interval, [this] { log_status(); });
+    if (web_) {
+        try {
+            web_->start();
+        } catch (const std::exception& error) {
+            logger()->error("{}; the web UI is off (the chargers are driven as usual)", error.what());
+            web_.reset();
+        }
+    }
+    status_timer_ = executor_.schedule_every(config_.status_interval, [this] { log_status(); });
     if (!config_.state_file.empty()) {
         executor_.schedule_every(config_.state_interval, [this] { save_state(); });
     }
@@ -135,6 +149,9 @@ void Daemon::finish_shutdown(TimePoint deadline) {
                        format_duration(config_.shutdown_timeout));
     }
     save_state();
+    if (web_) {
+        web_->stop();
+    }
     if (homeassistant_) {
         homeassistant_client_->stop();
     }
@@ -153,6 +170,25 @@ void Daemon::finish_shutdown(TimePoint deadline) {
     }
     station_->stop();
     executor_.stop();
+}
+
+// PUT /api/config: checked by the same loader as the file at start; log: applies at once, the rest at the next start.
+web::ConfigHooks Daemon::config_hooks() {
+    web::ConfigHooks hooks;
+    hooks.path = config_.file;
+    hooks.validate = [](const std::string& yaml, const std::string& name) { load_daemon_config_text(yaml, name); };
+    hooks.apply_live = [this](const std::string& yaml) {
+        auto fresh = load_daemon_config_text(yaml, config_.file);
+        config_.log_level = fresh.log_level;
+        log::set_level(fresh.log_level);
+        if (fresh.status_interval != config_.status_interval) {
+            config_.status_interval = fresh.status_interval;
+            executor_.cancel(status_timer_);
+            status_timer_ = executor_.schedule_every(config_.status_interval, [this] { log_status(); });
+        }
+    };
+    hooks.schema = [] { return daemon_config_schema(); };
+    return hooks;
 }
 
 void Daemon::restore_state() {

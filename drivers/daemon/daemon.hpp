@@ -20,6 +20,7 @@
 #include "drivers/venus/dbus_venus_bus.hpp"
 #include "drivers/venus/venus_mqtt_bridge.hpp"
 #include "drivers/venus/venus_output.hpp"
+#include "drivers/web/web_service.hpp"
 
 #include <boost/asio/signal_set.hpp>
 
@@ -43,6 +44,8 @@ private:
     void restore_state();
     void save_state();
     void log_status();
+    web::ConfigHooks config_hooks();
+    Executor::TimerId status_timer_{};
 
     DaemonConfig config_;
     RealClock clock_;
@@ -62,6 +65,7 @@ private:
     std::unique_ptr<homeassistant::HomeAssistantDiscovery> homeassistant_;
     std::unique_ptr<http::HttpPort> price_port_;  // evchargerd-https.so's client, loaded only with prices:
     std::unique_ptr<prices::PriceFeed> prices_;
+    std::unique_ptr<web::WebService> web_;
     std::unique_ptr<boost::asio::signal_set> signals_;
     bool shutting_down_ = false;
 };

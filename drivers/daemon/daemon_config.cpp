@@ -1,7 +1,10 @@
 #include "drivers/daemon/daemon_config.hpp"
 
+#include <cstdlib>
 #include <fstream>
 
+#include "drivers/core/schema_check.hpp"
+#include "drivers/daemon/config_schema.hpp"
 #include "drivers/transport/mqtt/mqtt_settings.hpp"
 
 namespace evhil::daemon {
@@ -9,10 +12,20 @@ namespace evhil::daemon {
 using namespace std::chrono_literals;
 
 DaemonConfig load_daemon_config(const std::string& path) {
-    auto root = ConfigNode::load_file(path);
+    auto config = parse_daemon_config(ConfigNode::load_file(path));
+    config.file = path;
+    return config;
+}
+
+DaemonConfig load_daemon_config_text(const std::string& text, const std::string& name) {
+    return parse_daemon_config(ConfigNode::load_string(text, name));
+}
+
+DaemonConfig parse_daemon_config(const ConfigNode& root) {
+    check_against_schema(root, daemon_config_schema());
     root.expect_map();
     root.allow_keys({"devices", "circuits", "controller", "log", "state", "shutdown_timeout", "venus", "venus_mqtt",
-                     "homeassistant", "prices"});
+                     "homeassistant", "prices", "web"});
     DaemonConfig config;
     config.station = station::parse_station_config(root, {.extra_device_keys = {}, .endpoint_required = true});
     if (auto log = root.optional("log")) {
@@ -72,6 +85,10 @@ DaemonConfig load_daemon_config(const std::string& path) {
         ha.broker = parse_mqtt_settings(section->required("broker"), defaults);
         ha.broker.will = homeassistant::home_assistant_will(ha.settings);
         config.homeassistant = std::move(ha);
+    }
+    if (auto section = root.optional("web")) {
+        config.web =
+            web::parse_web_settings(*section, [](const char* name) -> const char* { return std::getenv(name); });
     }
     return config;
 }

@@ -9,6 +9,7 @@
 //   venus_mqtt: {broker: {host: 127.0.0.1}, portal_id: 0123456789ab}   # the bus mirrored as a GX's Venus MQTT
 //   homeassistant: {broker: {host: 127.0.0.1, port: 1883}, discovery_prefix: homeassistant, base_topic: evchargerd}
 //   prices: {provider: tibber, token: "..."}   # energy prices for Scheduled and Auto (drivers/prices/price_feed.hpp)
+//   web: {host: 127.0.0.1, port: 8088}         # the web UI and REST API (drivers/web/web_settings.hpp)
 //
 // Every problem is a ConfigError "FILE:LINE:COL: message" (an unknown key, a wrong type, a value out of range, a
 // missing field); evchargerd prints it and exits 2.
@@ -24,10 +25,12 @@
 #include "drivers/station/station_config.hpp"
 #include "drivers/transport/mqtt/mqtt_types.hpp"
 #include "drivers/venus/evcharger_settings.hpp"
+#include "drivers/web/web_settings.hpp"
 
 namespace evhil::daemon {
 
 struct DaemonConfig {
+    std::string file;  // where it was read from (the web UI's configuration page writes it back)
     station::StationConfig station;
     spdlog::level::level_enum log_level = spdlog::level::info;
     Duration status_interval = std::chrono::minutes(5);
@@ -53,6 +56,7 @@ struct DaemonConfig {
     };
     std::optional<HomeAssistant> homeassistant;
     std::optional<prices::PriceFeedConfig> prices;
+    std::optional<web::WebSettings> web;  // on when the file has a web: section
 };
 
 // The portal id of this machine as dbus-flashmq finds it: the first line of /data/venus/unique-id on Venus OS, else
@@ -61,5 +65,9 @@ struct DaemonConfig {
 std::string local_portal_id();
 
 DaemonConfig load_daemon_config(const std::string& path);
+// The same from text (PUT /api/config checks a new file before it is written); `name` stands for the file name in
+// the errors.
+DaemonConfig load_daemon_config_text(const std::string& text, const std::string& name);
+DaemonConfig parse_daemon_config(const ConfigNode& root);
 
 }  // namespace evhil::daemon

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "drivers/core/log.hpp"
+#include "drivers/station/user_commands.hpp"
 #include "drivers/venus/evcharger_service.hpp"
 
 namespace evhil::homeassistant {
@@ -108,11 +109,7 @@ std::string HomeAssistantDiscovery::object_id(const std::string& charger_id, con
 }
 
 double HomeAssistantDiscovery::current_ceiling(const station::Station::Charger& charger) const {
-    double ceiling = std::min(charger.command.ceiling_a, charger.user.max_current_a);
-    if (!std::isfinite(ceiling) && charger.driver->status().station_max_current_a > 0) {
-        ceiling = charger.driver->status().station_max_current_a;
-    }
-    return std::isfinite(ceiling) ? ceiling : station_.config().controller.manual.max_current_a;
+    return station::UserCommands(station_).current_ceiling(charger);
 }
 
 void HomeAssistantDiscovery::start() {
@@ -301,8 +298,9 @@ void HomeAssistantDiscovery::on_command(const std::string& charger_id, const std
     if (what == "charging") {
         if (payload != "ON" && payload != "OFF") {
             refuse("the payload is neither ON nor OFF");
-        } else if (!station_.set_enabled(charger_id, payload == "ON")) {
-            refuse("the station refused it");
+        } else if (auto result = station::UserCommands(station_).set_enabled(charger_id, payload == "ON");
+                   !result.ok()) {
+            refuse(result.why);
         }
     } else if (what == "current") {
         std::size_t used = 0;
@@ -316,8 +314,8 @@ void HomeAssistantDiscovery::on_command(const std::string& charger_id, const std
             refuse("not a number");
         } else if (amps < 0 || amps > ceiling) {
             refuse("outside 0 to " + json(ceiling).dump() + " A");
-        } else if (!station_.set_current(charger_id, amps)) {
-            refuse("the station refused it");
+        } else if (auto result = station::UserCommands(station_).set_current(charger_id, amps); !result.ok()) {
+            refuse(result.why);
         }
     } else if (what == "mode") {
         int mode = -1;
@@ -326,8 +324,8 @@ void HomeAssistantDiscovery::on_command(const std::string& charger_id, const std
         }
         if (mode < 0) {
             refuse("not one of Manual, Auto, Scheduled");
-        } else if (!station_.set_mode(charger_id, static_cast<station::ChargeMode>(mode))) {
-            refuse(std::string(mode_names[mode]) + " has no controller in this evchargerd");
+        } else if (auto result = station::UserCommands(station_).set_mode(charger_id, mode); !result.ok()) {
+            refuse(result.why);
         }
     } else {
         refuse("no such command");

@@ -95,8 +95,10 @@ public:
     bool mode_available(ChargeMode mode) const;
     // The site's readings for Auto; the meter must outlive the station or be detached with nullptr.
     void set_site_meter(const control::SiteMeter* meter) { site_meter_ = meter; }
+    const control::SiteMeter* site_meter() const { return site_meter_; }
     // Prices for Scheduled and Auto; the source must outlive the station or be detached with nullptr.
     void set_price_source(const control::PriceSource* source) { price_source_ = source; }
+    const control::PriceSource* price_source() const { return price_source_; }
     // The vehicles' SOC and capacity, where a vehicle API tells them (a plan with a SOC goal needs them).
     void set_vehicle_source(std::function<control::VehicleReading(const std::string& charger_id)> source) {
         vehicle_source_ = std::move(source);

@@ -6,10 +6,10 @@
 
 #include <fmt/format.h>
 
+#include "drivers/station/user_commands.hpp"
+
 namespace evhil::venus {
 namespace {
-
-constexpr double max_settable_a = 80.0;  // the highest current any charger we drive accepts (Alfen: 80 A)
 
 using TextFunction = std::function<std::string(const std::string&, const BusValue&)>;
 
@@ -207,27 +207,30 @@ void EvchargerService::add_items() {
         "/Mode", std::int64_t{0}, ValueKind::integer,
         [this](const BusValue& v) {
             const auto mode = std::get_if<std::int64_t>(&v);
-            return mode != nullptr && *mode >= 0 && *mode <= 2 &&
-                   station_.set_mode(charger_id_, static_cast<station::ChargeMode>(*mode));
+            return mode != nullptr &&
+                   station::UserCommands(station_)
+                       .set_mode(charger_id_, static_cast<int>(std::clamp<std::int64_t>(*mode, -1, 3)))
+                       .ok();
         },
         table_text({"Manual", "Auto", "Scheduled"}));
     add_writeable(
         "/StartStop", std::int64_t{0}, ValueKind::integer,
         [this](const BusValue& v) {
             const auto on = std::get_if<std::int64_t>(&v);
-            return on != nullptr && (*on == 0 || *on == 1) && station_.set_enabled(charger_id_, *on == 1);
+            return on != nullptr && (*on == 0 || *on == 1) &&
+                   station::UserCommands(station_).set_enabled(charger_id_, *on == 1).ok();
         },
         table_text({"Stop", "Start"}));
     add_writeable(
         "/SetCurrent", 0.0, ValueKind::number,
         [this](const BusValue& v) {
             double amps = 0;
-            return as_number(v, amps) && amps >= 0 && amps <= max_settable_a && station_.set_current(charger_id_, amps);
+            return as_number(v, amps) && station::UserCommands(station_).set_current(charger_id_, amps).ok();
         },
         unit_text("{:.1f} A"));
     add_writeable("/MaxCurrent", 0.0, ValueKind::number, [this](const BusValue& v) {
         double amps = 0;
-        return as_number(v, amps) && amps >= 0 && amps <= max_settable_a && station_.set_max_current(charger_id_, amps);
+        return as_number(v, amps) && station::UserCommands(station_).set_max_current(charger_id_, amps).ok();
     });
     add_writeable("/CustomName", std::string(), ValueKind::text, [this](const BusValue& v) {
         const auto* name = std::get_if<std::string>(&v);

@@ -17,7 +17,7 @@ source "$(dirname "$0")/daemon_test_helpers.sh"
 
 choose_mqtt_port
 start_alfen_sim
-sed -e "s/port: 1502/port: $port/" -e "s/port: 1883/port: $mqtt_port/" -e '/^state:/d' \
+sed -e "s/port: 1502/port: $port/" -e "s/port: 1883/port: $mqtt_port/" -e "s/port: 8088/port: 0/" -e '/^state:/d' \
     "$source_dir/drivers/daemon/examples/alfen-homeassistant.yaml" >"$work/daemon.yaml"
 # The broker is not there yet: evchargerd runs the station regardless and keeps trying.
 "$evchargerd" --config "$work/daemon.yaml" >"$work/daemon.log" 2>&1 &

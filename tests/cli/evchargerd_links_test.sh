@@ -4,7 +4,8 @@
 # the recording tap), not the in-process MQTT broker and not the in-process Victron bus. Nor does it link paho or
 # OpenSSL: an installation without MQTT should not carry them (they cost about 2 MiB of RSS loaded, used or not), so
 # evchargerd loads the paho adapter as a module when a broker is configured, and the Beast HTTPS client of the price
-# APIs as another when prices are configured; both modules are built beside it.
+# APIs as another when prices are configured, and the web UI's TLS as a third with web: tls:; the modules are built
+# beside it.
 set -u
 build=$1
 rule=$(grep -A3 '^build drivers/daemon/evchargerd:' "$build/build.ninja" | tr '\n' ' ')
@@ -12,7 +13,7 @@ rule=$(grep -A3 '^build drivers/daemon/evchargerd:' "$build/build.ninja" | tr '\
 line="${rule%%||*} $(grep -o 'LINK_LIBRARIES = .*' <<<"$rule")"
 [ -n "$rule" ] || { echo "no link rule for evchargerd in $build/build.ninja"; exit 1; }
 for forbidden in evhil_sim_ evhil_harness evhil_physics evhil_modbus_sim evhil_mqtt_sim evhil_venus_sim evhil_test_support \
-    evhil_mqtt_paho libevhil_https.a paho libssl libcrypto; do
+    evhil_mqtt_paho libevhil_https.a libevhil_web_tls.a paho libssl libcrypto; do
     if grep -q "$forbidden" <<<"$line"; then
         echo "evchargerd links $forbidden:"
         echo "$line"
@@ -27,4 +28,5 @@ if grep -qE 'paho|libssl|libcrypto' <<<"$needed"; then
 fi
 [ -f "$build/drivers/daemon/evchargerd-mqtt-paho.so" ] || { echo "no evchargerd-mqtt-paho.so beside evchargerd"; exit 1; }
 [ -f "$build/drivers/daemon/evchargerd-https.so" ] || { echo "no evchargerd-https.so beside evchargerd"; exit 1; }
+[ -f "$build/drivers/daemon/evchargerd-web-tls.so" ] || { echo "no evchargerd-web-tls.so beside evchargerd"; exit 1; }
 echo "evchargerd links production libraries only, and loads paho and the HTTPS client only as modules"
