@@ -89,8 +89,14 @@ void emit(YAML::Emitter& out, const json& value) {
         out << YAML::EndSeq;
     } else if (value.is_string()) {
         const auto& text = value.get_ref<const std::string&>();
-        // Quoted where the plain form would read back as something else (a number, a boolean, null).
-        const bool ambiguous = scalar_to_json(YAML::Load(text.empty() ? "''" : text)) != json(text);
+        // Quoted where the plain form would read back as something else (a number, a boolean, null, a structure)
+        // or not at all.
+        bool ambiguous = true;
+        try {
+            const auto plain = YAML::Load(text);
+            ambiguous = !plain.IsScalar() || scalar_to_json(plain) != json(text);
+        } catch (const YAML::Exception&) {
+        }
         if (ambiguous) {
             out << YAML::DoubleQuoted << text;
         } else {
@@ -122,7 +128,7 @@ std::string read_file(const std::string& path) {
 }
 
 Response json_reply(const Request& request, http::status status, const json& body) {
-    return make_response(request, status, body.dump(), "application/json");
+    return make_response(request, status, json_text(body), "application/json");
 }
 
 }  // namespace
@@ -182,7 +188,7 @@ Response ConfigApi::get(const Request& request) const {
 }
 
 Response ConfigApi::schema(const Request& request) const {
-    return make_response(request, http::status::ok, hooks_.schema().dump(), "application/json");
+    return make_response(request, http::status::ok, json_text(hooks_.schema()), "application/json");
 }
 
 Response ConfigApi::put(const Request& request, const json& body) {
@@ -225,7 +231,7 @@ Response ConfigApi::put(const Request& request, const json& body) {
     } catch (const std::exception& error) {
         return json_reply(request, http::status::internal_server_error, {{"error", error.what()}});
     }
-    logger()->info("configuration {} saved from the web UI; changed: {}", hooks_.path, changed.dump());
+    logger()->info("configuration {} saved from the web UI; changed: {}", hooks_.path, json_text(changed));
     if (!restart && hooks_.apply_live) {
         hooks_.apply_live(text);
     }

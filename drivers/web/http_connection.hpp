@@ -135,7 +135,7 @@ private:
         Request closing;
         closing.keep_alive(false);
         auto response = std::make_shared<Response>(
-            make_response(closing, status, nlohmann::json{{"error", why}}.dump(), "application/json"));
+            make_response(closing, status, json_text(nlohmann::json{{"error", why}}), "application/json"));
         write_response(response);
     }
 

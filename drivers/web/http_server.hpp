@@ -105,6 +105,13 @@ inline std::string_view to_std(boost::beast::string_view text) {
     return {text.data(), text.size()};
 }
 
+// JSON as text, with any byte that is not UTF-8 (a charger's name from the bus, a path or header from a request)
+// replaced by U+FFFD rather than an exception.
+template <class Json>
+std::string json_text(const Json& value) {
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
 // A small response with a body and its content type; `keep_alive` follows the request.
 inline Response make_response(const Request& request, http::status status, std::string body, const std::string& type) {
     Response response{status, request.version() == 0 ? 11 : request.version()};

@@ -22,7 +22,7 @@ constexpr const char* content_security_policy =
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'self'";
 
 Response json_reply(const Request& request, http::status status, const json& body) {
-    return make_response(request, status, body.dump(), "application/json");
+    return make_response(request, status, json_text(body), "application/json");
 }
 
 Response error_reply(const Request& request, http::status status, const std::string& why) {
@@ -83,7 +83,7 @@ bool open_without_login(http::verb method, std::string_view path) {
 WebApi::WebApi(WebApiParts parts) : parts_(parts), access_(parts.settings) {}
 
 std::string WebApi::status_text() const {
-    return status_snapshot(parts_.station, parts_.costs, parts_.executor.now()).dump();
+    return json_text(status_snapshot(parts_.station, parts_.costs, parts_.executor.now()));
 }
 
 Reply WebApi::handle(const Request& request, const Peer& peer) {

@@ -78,6 +78,13 @@ TEST_F(WebApiTest, RefusedValuesSayWhyAndChangeNothing) {
     EXPECT_TRUE(user.enabled);
 }
 
+// Found by the fuzzer: a path or an id that is not UTF-8 used to throw while its error was written as JSON.
+TEST_F(WebApiTest, BytesThatAreNotUtf8InAnErrorAreReplacedNotThrown) {
+    auto response = get("/api/\x87nothing");
+    EXPECT_EQ(response.result(), http::status::not_found);
+    EXPECT_NE(body(response)["error"].get<std::string>().find("\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
+}
+
 TEST_F(WebApiTest, StartStopPausesAndResumesTheCharger) {
     ASSERT_EQ(post("/api/startstop", {{"enabled", false}}).result(), http::status::ok);
     run(3s);

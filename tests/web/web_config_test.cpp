@@ -121,6 +121,9 @@ TEST(WebConfigYaml, TextThatLooksLikeANumberStaysText) {
     json config{{"portal_id", "0123456789"}, {"flag", "true"}, {"port", 502}, {"on", true}, {"name", "Garage 1"}};
     auto back = yaml_to_json(json_to_yaml(config));
     EXPECT_EQ(back, config) << json_to_yaml(config);
+    // Found by the fuzzer: text that YAML cannot read plain (an unknown escape) is written quoted.
+    json odd{{"name", "\"\\q"}, {"list", "[1, 2]"}, {"colon", "a: b"}};
+    EXPECT_EQ(yaml_to_json(json_to_yaml(odd)), odd) << json_to_yaml(odd);
     EXPECT_EQ(yaml_to_json("a: 1h30m\nb: 16.5\nc: \"7\"\nd: ~\n"),
               (json{{"a", "1h30m"}, {"b", 16.5}, {"c", "7"}, {"d", nullptr}}));
 }
