@@ -124,7 +124,15 @@ try {
   // A few seconds back at 8 A, so that the screenshot's graph shows the steps this test made.
   await new Promise((resolve) => setTimeout(resolve, 4000));
   await shot(page, 'web-dashboard');
-  ok('dashboard screenshot taken');
+  // The same on a phone: one column, nothing wider than the screen.
+  await page.setViewport({width: 390, height: 844, isMobile: true, hasTouch: true});
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) {
+    fail(`on a 390 px phone the page is ${overflow} px wider than the screen`);
+  }
+  await shot(page, 'web-phone', false);
+  await page.setViewport({width: 1100, height: 900});
+  ok('dashboard screenshots taken, on a desktop and on a 390 px phone (no horizontal scrolling)');
   if (consoleErrors.length) {
     fail('console errors on the dashboard: ' + consoleErrors.join(' | '));
   } else {

@@ -22,7 +22,8 @@ TEST_F(WebApiTest, StatusShowsTheChargerItsLimitsAndTheBindingLimit) {
     EXPECT_DOUBLE_EQ(c["current"]["allowed_a"].get<double>(), 13.0);
     EXPECT_DOUBLE_EQ(c["current"]["ceiling_a"].get<double>(), 13.0);
     EXPECT_EQ(c["phases"].size(), 3U);
-    EXPECT_EQ(c["vehicle"], "B");  // plugged in (the harness' physics does not run here, so it draws nothing)
+    EXPECT_EQ(c["vehicle"], "C");
+    EXPECT_GT(c["power_w"].get<double>(), 8000) << c.dump();          // 3 x 13 A x 230 V
     EXPECT_DOUBLE_EQ(c["current"]["applied_a"].get<double>(), 13.0);  // read back from the simulated station
     EXPECT_DOUBLE_EQ(c["current"]["station_max_a"].get<double>(), 32.0);
     EXPECT_EQ(c["health"]["state"], "running");

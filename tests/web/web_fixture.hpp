@@ -33,6 +33,12 @@ protected:
 
     void SetUp() override {
         bed_.station->start();
+        // The harness' physics: the EV draws what it is offered, the meters count.
+        bed_.executor.schedule_every(scenario_.physics_step, [this] {
+            for (auto& device : bed_.devices) {
+                device.rig->step(scenario_.physics_step);
+            }
+        });
         run(5s);
     }
     void run(Duration span) { bed_.executor.run_for(span); }
