@@ -90,8 +90,9 @@ int Daemon::run() {
         try {
             web_->start();
         } catch (const std::exception& error) {
+            // The service stays (the station's listeners hold it), only it does not listen.
             logger()->error("{}; the web UI is off (the chargers are driven as usual)", error.what());
-            web_.reset();
+            web_->stop();
         }
     }
     status_timer_ = executor_.schedule_every(config_.status_interval, [this] { log_status(); });

@@ -118,7 +118,15 @@ private:
             open_stream(std::move(reply));
             return;
         }
-        write_response(std::make_shared<Response>(std::move(reply.response)));
+        auto response = std::make_shared<Response>(std::move(reply.response));
+        response->prepare_payload();
+        if (request.method() == http::verb::head) {
+            // The length of what GET would send, and no body.
+            const auto length = response->body().size();
+            response->body().clear();
+            response->content_length(length);
+        }
+        write_response(response);
     }
 
     // A request the parser refused: say why in one line and close (the rest of the stream cannot be trusted).
@@ -136,11 +144,11 @@ private:
         closing.keep_alive(false);
         auto response = std::make_shared<Response>(
             make_response(closing, status, json_text(nlohmann::json{{"error", why}}), "application/json"));
+        response->prepare_payload();
         write_response(response);
     }
 
     void write_response(std::shared_ptr<Response> response) {
-        response->prepare_payload();
         expires_after(limits_.request_timeout);
         http::async_write(stream_, *response,
                           [self = this->shared_from_this(), response](beast::error_code error, std::size_t) {

@@ -91,6 +91,16 @@ TEST_F(WebServerTest, TwoRequestsOnOneConnectionAreBothAnswered) {
     EXPECT_NE(text.find("you are 127.0.0.1, 3 bytes"), std::string::npos) << text;
 }
 
+TEST_F(WebServerTest, HeadGivesTheLengthWithoutTheBodyAndTheConnectionGoesOn) {
+    auto text = exchange("HEAD /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const auto second = text.find("HTTP/1.1 200", 1);
+    ASSERT_NE(second, std::string::npos) << text;
+    const auto head = text.substr(0, second);
+    EXPECT_NE(head.find("Content-Length: 26\r\n"), std::string::npos) << head;
+    EXPECT_EQ(head.find("you are"), std::string::npos) << head;
+    EXPECT_NE(text.find("you are 127.0.0.1, 0 bytes", second), std::string::npos) << text;
+}
+
 TEST_F(WebServerTest, AnOversizedBodyIs413AndOversizedHeadersAre431) {
     auto big_body = exchange("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
     EXPECT_EQ(big_body.rfind("HTTP/1.1 413", 0), 0U) << big_body;
