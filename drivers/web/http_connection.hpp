@@ -148,7 +148,7 @@ private:
         write_response(response);
     }
 
-    void write_response(std::shared_ptr<Response> response) {
+    void write_response(const std::shared_ptr<Response>& response) {
         expires_after(limits_.request_timeout);
         http::async_write(stream_, *response,
                           [self = this->shared_from_this(), response](beast::error_code error, std::size_t) {

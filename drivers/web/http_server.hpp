@@ -52,8 +52,8 @@ struct Reply {
 using HttpHandler = std::function<Reply(const Request&, const Peer&)>;
 
 struct HttpServerLimits {
-    std::size_t header_bytes = 8 * 1024;
-    std::size_t body_bytes = 256 * 1024;
+    std::size_t header_bytes = std::size_t{8} * 1024;
+    std::size_t body_bytes = std::size_t{256} * 1024;
     Duration request_timeout = std::chrono::seconds(30);
     std::size_t max_connections = 64;
 };

@@ -64,7 +64,8 @@ WebSettings parse_web_settings(const ConfigNode& section, const char* (*environm
             web.tls = WebTls{tls->required("certificate").as_string(), tls->required("key").as_string()};
         }
         web.history = section.get_duration("history", web.history, 1min, 24h);
-        web.max_body_bytes = static_cast<std::size_t>(section.get_int("max_body", 256 * 1024, 1024, 16 * 1024 * 1024));
+        web.max_body_bytes = static_cast<std::size_t>(
+            section.get_int("max_body", std::int64_t{256} * 1024, 1024, std::int64_t{16} * 1024 * 1024));
         if (auto rate = section.optional("rate")) {
             rate->expect_map();
             rate->allow_keys({"requests_per_second", "burst", "login_attempts_per_minute"});

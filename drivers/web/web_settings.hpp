@@ -38,7 +38,7 @@ struct WebSettings {
     std::vector<std::string> allowed_hosts;
     std::optional<WebTls> tls;
     Duration history = std::chrono::minutes(60);
-    std::size_t max_body_bytes = 256 * 1024;
+    std::size_t max_body_bytes = std::size_t{256} * 1024;
     double requests_per_second = 20;
     double burst = 40;
     double login_attempts_per_minute = 5;
