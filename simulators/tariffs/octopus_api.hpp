@@ -1,6 +1,6 @@
 #pragma once
-// api.octopus.energy's unit-rate endpoint as the Agile clients use it (docs: /work/shared/protocols/tariffs.md
-// section 2):
+// api.octopus.energy's unit-rate endpoint as the Agile clients use it (Octopus' public REST API, as
+// docs/configuration.md's prices section uses it):
 //
 //   GET
 //   /v1/products/{product}/electricity-tariffs/{tariff}/standard-unit-rates/?period_from=..&period_to=..&page_size=..

@@ -1,5 +1,5 @@
 #pragma once
-// api.tibber.com's price part as the price clients use it (docs: /work/shared/protocols/tariffs.md section 1):
+// api.tibber.com's price part as the price clients use it (Tibber's public GraphQL API, developer.tibber.com):
 // POST /v1-beta/gql with `Authorization: Bearer <token>` and a JSON body {"query": ..., "variables": {...}}, answering
 //
 //   { viewer { homes { id currentSubscription { priceInfo { current {...} today {...} tomorrow {...} } } } } }
