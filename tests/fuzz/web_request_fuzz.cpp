@@ -214,7 +214,8 @@ int main(int argc, char** argv) {
                 break;
             }
         }
-        if (!error && !parser.is_done()) {
+        // The end of the input is the client closing: Beast's own read does put_eof only after some bytes.
+        if (!error && !parser.is_done() && parser.got_some()) {
             parser.put_eof(error);
         }
         if (error || !parser.is_done()) {
