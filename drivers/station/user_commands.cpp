@@ -30,7 +30,7 @@ CommandResult UserCommands::check_amps(double amps, const char* what) {
     return {};
 }
 
-CommandResult UserCommands::set_mode(const std::string& charger_id, int mode) {
+CommandResult UserCommands::set_mode(const std::string& charger_id, std::int64_t mode) {
     if (auto result = check_charger(charger_id); !result.ok()) {
         return result;
     }

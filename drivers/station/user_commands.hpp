@@ -7,8 +7,9 @@
 // now it is stored and the limiter clamps it, exactly as for a Venus write. current_ceiling() is what a slider
 // should offer.
 //
-// Covered by tests/unit/user_commands_test.cpp (and through the Venus and web API tests).
+// Covered by tests/web/web_venus_equivalence_test.cpp and tests/web/web_api_test.cpp (every refusal).
 
+#include <cstdint>
 #include <string>
 
 #include "drivers/station/station.hpp"
@@ -29,7 +30,8 @@ class UserCommands {
 public:
     explicit UserCommands(Station& station) : station_(station) {}
 
-    CommandResult set_mode(const std::string& charger_id, int mode);
+    // Any integer: one outside 0 to 2 is refused with a reason (Venus and JSON carry 64-bit integers).
+    CommandResult set_mode(const std::string& charger_id, std::int64_t mode);
     CommandResult set_enabled(const std::string& charger_id, bool enabled);
     // `amps` may be any double: NaN and infinities are refused with a reason.
     CommandResult set_current(const std::string& charger_id, double amps);

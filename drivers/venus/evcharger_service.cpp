@@ -207,10 +207,7 @@ void EvchargerService::add_items() {
         "/Mode", std::int64_t{0}, ValueKind::integer,
         [this](const BusValue& v) {
             const auto mode = std::get_if<std::int64_t>(&v);
-            return mode != nullptr &&
-                   station::UserCommands(station_)
-                       .set_mode(charger_id_, static_cast<int>(std::clamp<std::int64_t>(*mode, -1, 3)))
-                       .ok();
+            return mode != nullptr && station::UserCommands(station_).set_mode(charger_id_, *mode).ok();
         },
         table_text({"Manual", "Auto", "Scheduled"}));
     add_writeable(

@@ -10,7 +10,7 @@
 //               which this server never grants), its Origin, when sent, must be this server, and a browser's
 //               Sec-Fetch-Site must be same-origin or none.
 //
-// Covered by tests/unit/web_access_test.cpp.
+// Covered by tests/web/web_access_test.cpp.
 
 #include <deque>
 #include <map>

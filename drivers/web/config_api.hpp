@@ -9,7 +9,7 @@
 //         any other the answer says a restart is needed. Comments in the old file are not carried over (FILE.bak
 //         keeps them).
 //
-// Covered by tests/unit/web_api_test.cpp and tests/cli/evchargerd_web_test.sh.
+// Covered by tests/web/web_api_test.cpp and tests/cli/evchargerd_web_test.sh.
 
 #include <nlohmann/json.hpp>
 

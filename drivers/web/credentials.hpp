@@ -3,7 +3,7 @@
 // the string), an API token stored as its BLAKE2b digest (a random 32-byte token needs no slow hash), and the random
 // session ids the login hands out. Comparisons are constant-time. Nothing here logs.
 //
-// Covered by tests/unit/web_credentials_test.cpp.
+// Covered by tests/web/web_access_test.cpp (WebCredentials).
 
 #include <string>
 #include <string_view>

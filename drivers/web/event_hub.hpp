@@ -6,7 +6,7 @@
 // serialised text, so 50 browsers cost one snapshot, not 50. A "ping" event every 15 s keeps proxies from closing an
 // idle stream and lets the page see a dead daemon (no heartbeat: "connection lost").
 //
-// Covered by tests/unit/web_api_test.cpp and tests/bench/bench_web.cpp.
+// Covered by tests/web/web_api_test.cpp and tests/bench/web_bench.cpp.
 
 #include <functional>
 #include <memory>

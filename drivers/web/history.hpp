@@ -3,7 +3,7 @@
 // phase currents, what the limiter allowed and the station's maximum, in a fixed ring (history / 1 s samples), so
 // the daemon's memory stays bounded however long it runs (60 min: 3600 samples of 56 bytes per charger).
 //
-// Covered by tests/unit/web_history_test.cpp.
+// Covered by tests/web/web_api_test.cpp (history).
 
 #include <nlohmann/json.hpp>
 

@@ -7,7 +7,7 @@
 // next one. A handler may instead open an event stream (Server-Sent Events): the server then writes the headers,
 // hands an EventSink to the handler, and the connection stays open until either side closes it.
 //
-// Covered by tests/unit/web_server_test.cpp and tests/cli/evchargerd_web_*.
+// Covered by tests/web/web_server_test.cpp and tests/cli/evchargerd_web_*.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>

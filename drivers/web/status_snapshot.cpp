@@ -125,7 +125,7 @@ json price_json(const control::PriceSource* source, TimePoint now) {
 
 }  // namespace
 
-void SessionCosts::update(const station::Station& station, TimePoint now) {
+void SessionCosts::update(const station::Station& station, const station::Station::Charger& charger, TimePoint now) {
     const control::PriceSeries* series = nullptr;
     if (station.price_source() != nullptr) {
         series = station.price_source()->prices(now).import;
@@ -133,29 +133,27 @@ void SessionCosts::update(const station::Station& station, TimePoint now) {
     if (series != nullptr) {
         unit_ = series->unit();
     }
-    for (const auto& charger : station.chargers()) {
-        const auto& session = charger.driver->session();
-        auto& running = running_[charger.config.id];
-        if (!session.active) {
-            continue;  // the last session's cost stays until the next one starts
-        }
-        if (session.started != running.started) {
-            running = Running{session.started, session.energy_wh, 0, true};
-            // A session that started before the daemon (restored) has energy it cannot price: unknown.
-            running.known = session.energy_wh < 1;
-        }
-        const double step_kwh = (session.energy_wh - running.energy_wh) / 1000;
-        running.energy_wh = session.energy_wh;
-        if (step_kwh <= 0) {
-            continue;
-        }
-        const auto* slot = series != nullptr ? series->at(now) : nullptr;
-        if (slot == nullptr) {
-            running.known = false;
-            continue;
-        }
-        running.cost += step_kwh * slot->price;
+    const auto& session = charger.driver->session();
+    auto& running = running_[charger.config.id];
+    if (!session.active) {
+        return;  // the last session's cost stays until the next one starts
     }
+    if (session.started != running.started) {
+        running = Running{session.started, session.energy_wh, 0, true};
+        // A session that started before the daemon (restored) has energy it cannot price: unknown.
+        running.known = session.energy_wh < 1;
+    }
+    const double step_kwh = (session.energy_wh - running.energy_wh) / 1000;
+    running.energy_wh = session.energy_wh;
+    if (step_kwh <= 0) {
+        return;
+    }
+    const auto* slot = series != nullptr ? series->at(now) : nullptr;
+    if (slot == nullptr) {
+        running.known = false;
+        return;
+    }
+    running.cost += step_kwh * slot->price;
 }
 
 const double* SessionCosts::cost(const std::string& charger_id) const {

@@ -10,7 +10,7 @@
 //    "site": {"pv_w","consumption_w","grid_w","battery_soc","battery_power_w"} or null,
 //    "price": {"now","unit","missing","why"} or null}
 //
-// Covered by tests/unit/web_api_test.cpp.
+// Covered by tests/web/web_api_test.cpp.
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +25,8 @@ namespace evhil::web {
 // a step without a price leaves the cost unknown for the rest of the session rather than wrong).
 class SessionCosts {
 public:
-    void update(const station::Station& station, TimePoint now);
+    // After a refresh of `charger`'s status: its energy since the last one, at the price of now.
+    void update(const station::Station& station, const station::Station::Charger& charger, TimePoint now);
     // nullptr: unknown.
     const double* cost(const std::string& charger_id) const;
     const std::string& unit() const { return unit_; }

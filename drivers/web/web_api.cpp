@@ -217,11 +217,7 @@ Response WebApi::command(const Request& request, const std::string& what) {
             return error_reply(request, http::status::bad_request,
                                "\"mode\" must be an integer: 0 Manual, 1 Auto, 2 Scheduled");
         }
-        const auto value = mode->get<std::int64_t>();
-        result = commands.set_mode(id, static_cast<int>(std::clamp<std::int64_t>(value, -1, 3)));
-        if (!result.ok() && (value < -1 || value > 3)) {
-            result.why = "mode " + std::to_string(value) + " is not one of 0 Manual, 1 Auto, 2 Scheduled";
-        }
+        result = commands.set_mode(id, mode->get<std::int64_t>());
     } else if (what == "startstop") {
         const auto* enabled = field("enabled");
         if (enabled == nullptr || !enabled->is_boolean()) {

@@ -13,7 +13,7 @@
 //   GET  /api/auth, POST /api/login {"password"}, POST /api/logout
 //   GET  /, /index.html, /app.js, ... the embedded UI; /login the log-in page
 //
-// Covered by tests/unit/web_api_test.cpp and tests/cli/evchargerd_web_test.sh.
+// Covered by tests/web/web_api_test.cpp and tests/cli/evchargerd_web_test.sh.
 
 #include "drivers/station/station.hpp"
 #include "drivers/web/access_control.hpp"

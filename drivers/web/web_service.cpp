@@ -88,7 +88,7 @@ void WebService::on_charger(const station::Station::Charger& charger) {
     sample.allowed_a = charger.command.current_a;
     sample.station_max_a = status.station_max_current_a;
     history_.record(charger.config.id, sample);
-    costs_.update(station_, now);
+    costs_.update(station_, charger, now);
     events_.changed();
 }
 

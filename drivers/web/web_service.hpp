@@ -5,7 +5,7 @@
 //   station status / user change ──► history, session cost ──► event hub ──► every open /api/events stream
 //   HTTP request ──► access checks ──► API route ──► UserCommands ──► station (the same path as a Venus write)
 //
-// Covered by tests/unit/web_api_test.cpp, tests/cli/evchargerd_web_test.sh and tests/browser/.
+// Covered by tests/web/web_api_test.cpp, tests/cli/evchargerd_web_test.sh and tests/browser/.
 
 #include <map>
 #include <memory>

@@ -114,12 +114,7 @@ function renderList(schema, value, path, label) {
       },
     };
   }
-  const fieldset = document.createElement('fieldset');
-  fieldset.dataset.path = path;
-  fieldsByPath.set(path, fieldset);
-  const legend = document.createElement('legend');
-  legend.textContent = label;
-  fieldset.appendChild(legend);
+  const fieldset = labelledFieldset(path, label);
   const entries = [];
   const add = (entryValue) => {
     const index = entries.length;
@@ -181,14 +176,20 @@ function renderObject(schema, value, path, label) {
   };
 }
 
-// A map of named entries (devices, circuits): one section per entry, and a new one by its name.
-function renderMap(schema, value, path, label) {
+// A section errors can attach to by its key path, under its name.
+function labelledFieldset(path, label) {
   const fieldset = document.createElement('fieldset');
   fieldset.dataset.path = path;
   fieldsByPath.set(path, fieldset);
   const legend = document.createElement('legend');
   legend.textContent = label;
   fieldset.appendChild(legend);
+  return fieldset;
+}
+
+// A map of named entries (devices, circuits): one section per entry, and a new one by its name.
+function renderMap(schema, value, path, label) {
+  const fieldset = labelledFieldset(path, label);
   const entries = [];
   const addRow = document.createElement('div');
   addRow.className = 'field';
